@@ -1,0 +1,196 @@
+//! The manifest: the list of live Parquet files of every table, one JSON file per
+//! generation under `_manifest/`. The highest generation is the catalog's state.
+//!
+//! ```json
+//! {"format_version":1,"schema_version":1,"generation":7,"created_at":"2025-…Z",
+//!  "tables":{"datasets":[{"path":"data/datasets/7-<uuid>.parquet","rows":12,"bytes":4242,
+//!                         "keys":["file:///…", …]}],
+//!            "columns":[…], "classifications":[…], "scan_runs":[…]}}
+//! ```
+//!
+//! `keys` lists the distinct key values in a file (`dataset_uri`, or `run_id` for
+//! `scan_runs`), so a commit knows which files hold the keys it replaces without reading
+//! them. Paths are relative to the catalog root, `/`-separated.
+//!
+//! ## Versions and migration
+//!
+//! `format_version` is the layout of this JSON; `schema_version` the version of the table
+//! schemas ([`crate::SCHEMA_VERSION`]). Opening a catalog whose manifest has an older
+//! `schema_version` runs [`migrate`] and commits the result as a new generation; a newer
+//! version is refused (an older lakewarden must not rewrite a newer catalog).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::CatalogError;
+use crate::schema::{Table, SCHEMA_VERSION};
+
+/// Version of the manifest JSON layout.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One generation of the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format_version: u32,
+    pub schema_version: u32,
+    pub generation: u64,
+    pub created_at: DateTime<Utc>,
+    /// Table name → its live files. Tables unknown to this version are carried over
+    /// untouched by commits.
+    pub tables: BTreeMap<String, Vec<FileEntry>>,
+}
+
+/// A live Parquet file of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Relative to the catalog root: `data/<table>/<generation>-<uuid>.parquet`.
+    pub path: String,
+    /// Number of rows in the file.
+    pub rows: u64,
+    /// Size of the file in bytes (0 when unknown).
+    #[serde(default)]
+    pub bytes: u64,
+    /// The distinct values of the table's key column in the file, sorted.
+    pub keys: Vec<String>,
+}
+
+impl Manifest {
+    /// The empty catalog: generation 0, every table present and empty.
+    pub fn empty() -> Manifest {
+        Manifest {
+            format_version: FORMAT_VERSION,
+            schema_version: SCHEMA_VERSION,
+            generation: 0,
+            created_at: Utc::now(),
+            tables: Table::ALL
+                .iter()
+                .map(|t| (t.name().to_string(), Vec::new()))
+                .collect(),
+        }
+    }
+
+    /// The files of a table (empty if the table is absent).
+    pub fn files(&self, table: Table) -> &[FileEntry] {
+        self.tables
+            .get(table.name())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Every file the manifest references, over all tables.
+    pub fn all_paths(&self) -> impl Iterator<Item = &str> {
+        self.tables.values().flatten().map(|f| f.path.as_str())
+    }
+
+    /// The object name of a generation's manifest under `_manifest/`.
+    pub fn file_name(generation: u64) -> String {
+        format!("{generation:020}.json")
+    }
+
+    /// The generation of a manifest object name, if it is one.
+    pub fn parse_file_name(name: &str) -> Option<u64> {
+        let digits = name.strip_suffix(".json")?;
+        if digits.len() == 20 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            digits.parse().ok()
+        } else {
+            None
+        }
+    }
+
+    /// Parses a manifest and refuses versions newer than this build. `path` names the
+    /// manifest in errors.
+    pub fn from_json(bytes: &[u8], path: &str) -> Result<Manifest, CatalogError> {
+        // Read the versions first, so that a newer layout is reported as such rather
+        // than as a parse error.
+        #[derive(Deserialize)]
+        struct Versions {
+            format_version: u32,
+            #[serde(default)]
+            schema_version: u32,
+        }
+        let invalid = |e: serde_json::Error| CatalogError::InvalidManifest {
+            path: path.to_string(),
+            reason: e.to_string(),
+        };
+        let v: Versions = serde_json::from_slice(bytes).map_err(invalid)?;
+        if v.format_version > FORMAT_VERSION {
+            return Err(CatalogError::UnsupportedVersion {
+                path: path.to_string(),
+                what: "format_version",
+                found: v.format_version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        if v.schema_version > SCHEMA_VERSION {
+            return Err(CatalogError::UnsupportedVersion {
+                path: path.to_string(),
+                what: "schema_version",
+                found: v.schema_version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        #[derive(Deserialize)]
+        struct Raw {
+            format_version: u32,
+            #[serde(default)]
+            schema_version: u32,
+            generation: u64,
+            created_at: DateTime<Utc>,
+            #[serde(default)]
+            tables: BTreeMap<String, Vec<FileEntry>>,
+        }
+        let raw: Raw = serde_json::from_slice(bytes).map_err(invalid)?;
+        Ok(Manifest {
+            format_version: raw.format_version,
+            schema_version: raw.schema_version,
+            generation: raw.generation,
+            created_at: raw.created_at,
+            tables: raw.tables,
+        })
+    }
+
+    /// The manifest as JSON.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec_pretty(self).expect("a manifest always serializes")
+    }
+}
+
+/// Brings a manifest up to [`SCHEMA_VERSION`]: runs each migration step from its version
+/// on, then adds every table this build knows and the manifest lacks, empty. Returns
+/// whether anything changed (the caller then commits the result as a new generation).
+///
+/// A step that must rewrite data files (a column renamed, a type changed) would read
+/// them here and return the new file list; adding a *nullable* column needs no rewrite
+/// (readers fill absent nullable columns with nulls).
+pub fn migrate(m: &mut Manifest) -> Result<bool, CatalogError> {
+    let mut changed = false;
+    while m.schema_version < SCHEMA_VERSION {
+        match m.schema_version {
+            // v0 → v1: catalogs written before the schema was versioned (development
+            // builds). Their tables already had the v1 columns; any table they lack is
+            // added below.
+            0 => {}
+            v => {
+                return Err(CatalogError::InvalidManifest {
+                    path: format!("generation {}", m.generation),
+                    reason: format!("no migration from schema_version {v}"),
+                })
+            }
+        }
+        m.schema_version += 1;
+        changed = true;
+    }
+    for t in Table::ALL {
+        if !m.tables.contains_key(t.name()) {
+            m.tables.insert(t.name().to_string(), Vec::new());
+            changed = true;
+        }
+    }
+    if m.format_version < FORMAT_VERSION {
+        m.format_version = FORMAT_VERSION;
+        changed = true;
+    }
+    Ok(changed)
+}

@@ -1,0 +1,399 @@
+//! The catalog tables: names, Arrow schemas, key columns and closed vocabularies.
+//!
+//! **This module is the one place where a catalog table's schema is defined.** Every
+//! other crate (the scanner, the query layer, the CLI) takes the schemas from here.
+//!
+//! Conventions, for every table:
+//! - timestamps are `Timestamp(Microsecond, Some("UTC"))`;
+//! - counts are `Int64` and are counts, never values;
+//! - `confidence` and `null_fraction` are `Float64` in `0.0..=1.0`;
+//! - columns holding a closed vocabulary are `Utf8` and may only hold the values listed
+//!   in [`Table::vocabularies`] (checked on every commit);
+//! - the *key column* ([`Table::key_column`]) identifies the unit a commit replaces: a
+//!   commit replaces *all* rows of a key at once (see [`crate::Commit`]).
+//!
+//! **Invariant (not checkable here):** no table ever holds a raw sensitive value. In
+//! particular `classifications.evidence` holds *masked* examples only
+//! (`j***@e******.com`, `***-**-6789`) or keyed hashes; the classifier guarantees this,
+//! the catalog stores whatever string it is given.
+//!
+//! Adding a table later (`access_events`, `lineage_edges`, `models`, `model_inputs`,
+//! `dataset_files`, …): add a variant, its name, schema, key column and vocabularies, and
+//! append it to [`Table::ALL`]. Catalogs written before it existed get the table added
+//! empty on open (see [`crate::manifest`]); bump [`SCHEMA_VERSION`] when an existing
+//! table's columns change and write the migration step there.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use serde::{Deserialize, Serialize};
+
+/// Version of the catalog's table schemas, recorded in every manifest. Opening a
+/// catalog with an older version migrates it; a newer version is refused.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A catalog table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Table {
+    /// One row per scan run (key: `run_id`).
+    ScanRuns,
+    /// One row per dataset, its latest scan outcome (key: `dataset_uri`).
+    Datasets,
+    /// One row per column of a dataset, from its latest scan (key: `dataset_uri`).
+    Columns,
+    /// One row per (column, entity) finding of a dataset's latest scan (key: `dataset_uri`).
+    Classifications,
+}
+
+impl Table {
+    /// Every table, in a stable order.
+    pub const ALL: &'static [Table] = &[
+        Table::ScanRuns,
+        Table::Datasets,
+        Table::Columns,
+        Table::Classifications,
+    ];
+
+    /// The SQL-visible table name (also its folder under `data/` and its manifest key).
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::ScanRuns => "scan_runs",
+            Table::Datasets => "datasets",
+            Table::Columns => "columns",
+            Table::Classifications => "classifications",
+        }
+    }
+
+    /// The table of that name, if any.
+    pub fn from_name(name: &str) -> Option<Table> {
+        Table::ALL.iter().copied().find(|t| t.name() == name)
+    }
+
+    /// The column whose value a commit replaces as a unit: `run_id` for `scan_runs`,
+    /// `dataset_uri` for the dataset-keyed tables.
+    pub fn key_column(self) -> &'static str {
+        match self {
+            Table::ScanRuns => "run_id",
+            Table::Datasets | Table::Columns | Table::Classifications => "dataset_uri",
+        }
+    }
+
+    /// True for tables keyed by `dataset_uri`, which a dataset replacement
+    /// ([`crate::Commit::replace_datasets`]) rewrites together.
+    pub fn is_dataset_keyed(self) -> bool {
+        self.key_column() == "dataset_uri"
+    }
+
+    /// True for tables whose rows must not exist without the dataset's `datasets` row
+    /// (checked on commit against the resulting manifest).
+    pub fn requires_dataset_row(self) -> bool {
+        matches!(self, Table::Columns | Table::Classifications)
+    }
+
+    /// True for tables holding at most one row per key (`scan_runs`, `datasets`);
+    /// checked on commit.
+    pub fn one_row_per_key(self) -> bool {
+        matches!(self, Table::ScanRuns | Table::Datasets)
+    }
+
+    /// The table's Arrow schema (the one definition; cheap to call, cached).
+    pub fn schema(self) -> SchemaRef {
+        static SCHEMAS: OnceLock<Vec<(Table, SchemaRef)>> = OnceLock::new();
+        let all = SCHEMAS.get_or_init(|| {
+            Table::ALL
+                .iter()
+                .map(|&t| (t, Arc::new(build_schema(t))))
+                .collect()
+        });
+        all.iter()
+            .find(|(t, _)| *t == self)
+            .map(|(_, s)| Arc::clone(s))
+            .expect("every Table is in Table::ALL")
+    }
+
+    /// Closed vocabularies of this table: `(column, allowed values)`. Commits holding
+    /// any other value (or a null in a non-null vocabulary column) are refused.
+    pub fn vocabularies(self) -> &'static [(&'static str, &'static [&'static str])] {
+        match self {
+            Table::ScanRuns => &[("status", RunStatus::VALUES), ("mode", ScanMode::VALUES)],
+            Table::Datasets => &[
+                ("format", DatasetFormat::VALUES),
+                ("status", DatasetStatus::VALUES),
+            ],
+            Table::Columns => &[],
+            Table::Classifications => &[
+                ("sensitivity", Sensitivity::VALUES),
+                ("method", Method::VALUES),
+            ],
+        }
+    }
+
+    /// `Float64` columns whose values must lie in `0.0..=1.0`.
+    pub fn unit_interval_columns(self) -> &'static [&'static str] {
+        match self {
+            Table::Columns => &["null_fraction"],
+            Table::Classifications => &["confidence"],
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `Timestamp(Microsecond, Some("UTC"))`, the type of every catalog timestamp.
+pub fn timestamp_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+/// `List<Utf8>` with the conventional `item` element field.
+pub fn utf8_list_type() -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
+}
+
+fn utf8(name: &str) -> Field {
+    Field::new(name, DataType::Utf8, false)
+}
+fn utf8_null(name: &str) -> Field {
+    Field::new(name, DataType::Utf8, true)
+}
+fn i64(name: &str) -> Field {
+    Field::new(name, DataType::Int64, false)
+}
+fn i64_null(name: &str) -> Field {
+    Field::new(name, DataType::Int64, true)
+}
+fn f64(name: &str) -> Field {
+    Field::new(name, DataType::Float64, false)
+}
+fn ts(name: &str) -> Field {
+    Field::new(name, timestamp_type(), false)
+}
+fn ts_null(name: &str) -> Field {
+    Field::new(name, timestamp_type(), true)
+}
+
+fn build_schema(t: Table) -> Schema {
+    let fields = match t {
+        // scan_runs — one row per `lakewarden scan` invocation.
+        //   status: RunStatus (running | ok | partial | failed)
+        //   mode:   ScanMode (sample | full)
+        Table::ScanRuns => vec![
+            utf8("run_id"),
+            ts("started_at"),
+            ts_null("finished_at"), // null while running
+            Field::new("roots", utf8_list_type(), false),
+            utf8("status"),
+            utf8("mode"),
+            i64("datasets_scanned"),
+            i64("datasets_skipped"), // unchanged since the last run (incremental)
+            i64("datasets_failed"),
+            i64("datasets_unsupported"),
+            utf8("ruleset_fingerprint"),
+            utf8("lakewarden_version"),
+        ],
+        // datasets — one row per dataset, its latest scan.
+        //   format: DatasetFormat (parquet | csv | jsonl | delta | unknown)
+        //   status: DatasetStatus (ok | error | unsupported | deleted)
+        Table::Datasets => vec![
+            utf8("dataset_uri"), // canonical dataset URI (see DESIGN.md)
+            utf8("root_uri"),    // the scan root it was discovered under
+            utf8("format"),
+            i64("file_count"),
+            i64_null("row_count"), // null when unknown (error, unsupported)
+            i64("rows_skipped"),   // unreadable / malformed rows skipped
+            i64("bytes"),          // total size of the dataset's files
+            i64("bytes_read"),     // bytes actually read by the scan (sampling)
+            i64_null("version"),   // Delta table version; null for other formats
+            ts_null("last_modified"),
+            utf8("last_scan_run"),
+            ts("scanned_at"),
+            utf8("status"),
+            utf8_null("error"), // the reason, when status = error | unsupported
+            utf8_null("notes"),
+            utf8("ruleset_fingerprint"),
+        ],
+        // columns — one row per column (leaf or nested path) of a dataset.
+        Table::Columns => vec![
+            utf8("dataset_uri"),
+            utf8("column_path"), // dot-separated, SQL-quoted segments (DESIGN.md)
+            utf8("data_type"),   // Arrow data type, as displayed by Arrow
+            f64("null_fraction"), // 0..1 over the sampled values
+            i64("values_sampled"),
+            utf8("run_id"),
+            utf8_null("considered"), // JSON: entities considered and the verdict on each
+        ],
+        // classifications — one row per (dataset, column, entity) finding.
+        //   sensitivity: Sensitivity (HIGH | MEDIUM | LOW)
+        //   method:      Method (pattern | validator | dictionary | name_hint | type | llm)
+        //   evidence:    masked examples joined with " | " — NEVER raw values
+        //   explanation: JSON text (scores, rules and thresholds behind the decision)
+        Table::Classifications => vec![
+            utf8("dataset_uri"),
+            utf8("column_path"),
+            utf8("entity"), // entity name, Presidio-compatible (shared/ENTITIES.md)
+            utf8("sensitivity"),
+            f64("confidence"),
+            utf8("method"),
+            i64("sampled_values"),
+            i64("matched_values"),
+            i64("validated_values"),
+            utf8("evidence"),
+            utf8("explanation"),
+            utf8("run_id"),
+            utf8("first_seen_run"),
+            utf8("last_seen_run"),
+            utf8("ruleset_fingerprint"),
+        ],
+    };
+    Schema::new(fields)
+}
+
+/// Error of parsing a vocabulary value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownValue {
+    /// The vocabulary (`RunStatus`, `Method`, …).
+    pub vocabulary: &'static str,
+    /// The value that is not in it.
+    pub value: String,
+}
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown {} value {:?}", self.vocabulary, self.value)
+    }
+}
+
+impl std::error::Error for UnknownValue {}
+
+macro_rules! vocabulary {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $s:literal ),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $( $(#[$vmeta])* #[serde(rename = $s)] $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[ $( $name::$variant, )+ ];
+            /// Every value as stored in the catalog.
+            pub const VALUES: &'static [&'static str] = &[ $( $s, )+ ];
+
+            /// The value as stored in the catalog.
+            pub fn as_str(self) -> &'static str {
+                match self { $( $name::$variant => $s, )+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<Self, UnknownValue> {
+                match s {
+                    $( $s => Ok($name::$variant), )+
+                    _ => Err(UnknownValue { vocabulary: stringify!($name), value: s.to_string() }),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// `scan_runs.status`.
+    RunStatus {
+        /// The run has started and not finished (or died without finishing).
+        Running => "running",
+        /// Every dataset was scanned or skipped as unchanged.
+        Ok => "ok",
+        /// The run finished, but some datasets failed (exit code 3).
+        Partial => "partial",
+        /// The run failed as a whole (exit code 1).
+        Failed => "failed",
+    }
+}
+
+vocabulary! {
+    /// `scan_runs.mode`.
+    ScanMode {
+        /// Values were sampled from each column.
+        Sample => "sample",
+        /// Every value was read (`--full`).
+        Full => "full",
+    }
+}
+
+vocabulary! {
+    /// `datasets.format`.
+    DatasetFormat {
+        /// Apache Parquet file(s).
+        Parquet => "parquet",
+        /// CSV / delimited text file(s).
+        Csv => "csv",
+        /// JSON Lines file(s).
+        Jsonl => "jsonl",
+        /// A Delta Lake table (a folder with `_delta_log/`).
+        Delta => "delta",
+        /// Not recognised (status is then `unsupported`).
+        Unknown => "unknown",
+    }
+}
+
+vocabulary! {
+    /// `datasets.status`.
+    DatasetStatus {
+        /// Scanned; `columns` / `classifications` hold its findings.
+        Ok => "ok",
+        /// Reading failed; `error` says why. Findings of earlier scans are cleared.
+        Error => "error",
+        /// Found but not a format lakewarden reads; `error` says what it is.
+        Unsupported => "unsupported",
+        /// Was in the catalog but no longer exists at its URI; findings cleared.
+        Deleted => "deleted",
+    }
+}
+
+vocabulary! {
+    /// `classifications.sensitivity`.
+    Sensitivity {
+        /// Direct identifiers and secrets (SSN, card numbers, credentials, …).
+        High => "HIGH",
+        /// Contact data and quasi-identifiers (email, phone, address, …).
+        Medium => "MEDIUM",
+        /// Weakly identifying data (city, country, gender, …).
+        Low => "LOW",
+    }
+}
+
+vocabulary! {
+    /// `classifications.method`: what the decision mainly rests on.
+    Method {
+        /// Values matched the entity's regular-expression pattern(s) (Hyperscan).
+        Pattern => "pattern",
+        /// Pattern matches that also passed a checksum/structure validator
+        /// (Luhn, IBAN mod-97, SSN ranges, NHS mod-11, …).
+        Validator => "validator",
+        /// Values found in a dictionary / word list (first names, cities, …).
+        Dictionary => "dictionary",
+        /// The column name alone (`email`, `ssn`, …) suggested the entity.
+        NameHint => "name_hint",
+        /// The column's data type (e.g. a date of birth as a date type, binary blobs).
+        Type => "type",
+        /// A (masked) sample was confirmed by an LLM check.
+        Llm => "llm",
+    }
+}

@@ -1,0 +1,144 @@
+//! Per-column evidence, accumulated batch by batch.
+
+use crate::dict::{Dictionaries, NameShape};
+use arrow::datatypes::DataType;
+use std::collections::{BTreeMap, HashSet};
+
+/// What kind of values a leaf holds, as the detectors see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeafKind {
+    Text,
+    Integer,
+    Float,
+    Date,
+    Boolean,
+    Binary,
+    Other,
+}
+
+impl LeafKind {
+    pub fn of(dt: &DataType) -> LeafKind {
+        use DataType::*;
+        match dt {
+            Utf8 | LargeUtf8 | Utf8View => LeafKind::Text,
+            Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 => LeafKind::Integer,
+            Decimal128(_, 0) | Decimal256(_, 0) => LeafKind::Integer,
+            Float16 | Float32 | Float64 | Decimal128(_, _) | Decimal256(_, _) => LeafKind::Float,
+            Date32 | Date64 | Timestamp(_, _) => LeafKind::Date,
+            Boolean => LeafKind::Boolean,
+            Binary | LargeBinary | BinaryView | FixedSizeBinary(_) => LeafKind::Binary,
+            _ => LeafKind::Other,
+        }
+    }
+}
+
+/// Evidence for one entity in one column.
+#[derive(Debug, Default, Clone)]
+pub struct EntityEvidence {
+    /// Values with at least one pattern match for the entity.
+    pub candidates: u64,
+    /// Values with at least one match that passed the validator (or had none to pass).
+    pub validated: u64,
+    /// Values whose validated match covers (nearly) the whole value.
+    pub whole: u64,
+    /// Candidate matches the validator rejected.
+    pub validator_failures: u64,
+    /// Validated values with a context word of the entity in the same value.
+    pub context_hits: u64,
+    /// Per pattern id: (matched values, validated values).
+    pub patterns: BTreeMap<String, (u64, u64)>,
+    /// Masked examples, distinct, at most a few.
+    pub examples: Vec<String>,
+    pub validator: Option<&'static str>,
+    pub best_score: f64,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct PersonEvidence {
+    pub full_names: u64,
+    pub single_names: u64,
+    pub companies: u64,
+    /// Text values short enough to be a name.
+    pub short_values: u64,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct FloatEvidence {
+    pub values: u64,
+    pub in_lat_range: u64,
+    pub in_lon_range: u64,
+    pub fractional: u64,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct DateEvidence {
+    pub values: u64,
+    /// Dates that make a plausible birth date (1900 ..= today, age ≤ 120).
+    pub plausible_birth: u64,
+    pub min_year: Option<i32>,
+    pub max_year: Option<i32>,
+}
+
+/// Everything seen of one column.
+#[derive(Debug, Clone)]
+pub struct ColumnAccumulator {
+    pub segments: Vec<String>,
+    pub path: String,
+    pub data_type: DataType,
+    pub kind: LeafKind,
+    pub values: u64,
+    pub nulls: u64,
+    /// Values cut to the per-value byte cap before matching.
+    pub capped_values: u64,
+    pub entities: BTreeMap<String, EntityEvidence>,
+    pub person: PersonEvidence,
+    pub floats: FloatEvidence,
+    pub dates: DateEvidence,
+    pub distinct: HashSet<u64>,
+    pub text_values: u64,
+}
+
+/// Distinct values are tracked up to this many (enough to tell a category
+/// column from an identifier column).
+pub const DISTINCT_CAP: usize = 4_096;
+
+impl ColumnAccumulator {
+    pub fn new(segments: Vec<String>, data_type: DataType) -> Self {
+        ColumnAccumulator {
+            path: crate::path::column_path(&segments),
+            kind: LeafKind::of(&data_type),
+            segments,
+            data_type,
+            values: 0,
+            nulls: 0,
+            capped_values: 0,
+            entities: BTreeMap::new(),
+            person: PersonEvidence::default(),
+            floats: FloatEvidence::default(),
+            dates: DateEvidence::default(),
+            distinct: HashSet::new(),
+            text_values: 0,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        self.segments.last().map(String::as_str).unwrap_or("")
+    }
+
+    pub fn non_null(&self) -> u64 {
+        self.values - self.nulls
+    }
+
+    pub fn observe_name_shape(&mut self, dicts: &Dictionaries, value: &str) {
+        if value.len() > 80 {
+            return;
+        }
+        self.person.short_values += 1;
+        match dicts.name_shape(value) {
+            NameShape::FullName => self.person.full_names += 1,
+            NameShape::SingleName => self.person.single_names += 1,
+            NameShape::Company => self.person.companies += 1,
+            NameShape::NotName => {}
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! `lakewarden-classify`: Arrow arrays in, column findings out.
+//!
+//! For every leaf column (nested structs and lists flattened to
+//! `column_path`s) the classifier gathers evidence batch by batch — pattern
+//! matches from the one compiled rules database, validator verdicts, context
+//! words, dictionary hits, typed-value statistics — and at the end turns it
+//! into findings with a confidence (see [`score`] for the decision rule).
+//!
+//! Architecture Invariant: this crate never touches a store or the catalog,
+//! and no raw value leaves it: evidence is masked by `lakewarden_rules::mask`
+//! before it is stored in a finding.
+
+pub mod column;
+pub mod dict;
+pub mod path;
+pub mod score;
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Date32Type};
+use column::{ColumnAccumulator, LeafKind, DISTINCT_CAP};
+use dict::Dictionaries;
+use lakewarden_rules::{validate_match, Matcher, RuleSet, ValueKind};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
+pub use score::{ColumnResult, Considered, Finding, Method};
+
+/// Knobs of the classifier (the scan passes them through from its config).
+#[derive(Debug, Clone)]
+pub struct ClassifierConfig {
+    /// Bytes of one value that are matched; longer values are cut (and the
+    /// finding says so). Keeps a 1 MB cell from dominating a batch.
+    pub max_value_bytes: usize,
+    /// Findings below this confidence are not reported (but kept in `considered`).
+    pub min_confidence: f64,
+    /// Validated values a column needs before an entity is reported (k of the
+    /// sampling guarantee; 1 for columns with fewer than 100 values).
+    pub min_hits: u64,
+    /// Masked examples kept per finding.
+    pub max_examples: usize,
+}
+
+impl Default for ClassifierConfig {
+    fn default() -> Self {
+        ClassifierConfig {
+            max_value_bytes: 64 * 1024,
+            min_confidence: 0.45,
+            min_hits: 2,
+            max_examples: 3,
+        }
+    }
+}
+
+/// A classifier over one compiled rule set; shared by all datasets of a scan.
+pub struct Classifier<M: Matcher> {
+    rules: Arc<RuleSet>,
+    matcher: Arc<M>,
+    dicts: Arc<Dictionaries>,
+    scratch: Mutex<Vec<M::Scratch>>,
+    config: ClassifierConfig,
+}
+
+impl<M: Matcher> Classifier<M> {
+    pub fn new(rules: Arc<RuleSet>, matcher: Arc<M>, config: ClassifierConfig) -> Self {
+        Classifier {
+            rules,
+            matcher,
+            dicts: Arc::new(Dictionaries::builtin()),
+            scratch: Mutex::new(Vec::new()),
+            config,
+        }
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    pub fn config(&self) -> &ClassifierConfig {
+        &self.config
+    }
+
+    /// Start classifying one dataset.
+    pub fn dataset(&self) -> DatasetClassifier<'_, M> {
+        DatasetClassifier {
+            classifier: self,
+            columns: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    fn with_scratch<R>(&self, f: impl FnOnce(&mut M::Scratch) -> R) -> R {
+        let taken = self.scratch.lock().map(|mut v| v.pop()).unwrap_or(None);
+        let mut s = match taken {
+            Some(s) => s,
+            None => self
+                .matcher
+                .new_scratch()
+                .expect("allocating matcher scratch space (out of memory?)"),
+        };
+        let r = f(&mut s);
+        if let Ok(mut v) = self.scratch.lock() {
+            v.push(s);
+        }
+        r
+    }
+
+    /// Add one leaf array's evidence to `acc`.
+    fn observe_leaf(&self, acc: &mut ColumnAccumulator, array: &ArrayRef) {
+        acc.values += array.len() as u64;
+        acc.nulls += array.logical_null_count() as u64;
+        match acc.kind {
+            LeafKind::Text => {
+                let values = text_values(array);
+                self.observe_text(acc, &values, ValueKind::Text);
+            }
+            LeafKind::Integer => {
+                let Ok(strings) = arrow::compute::cast(array, &DataType::Utf8) else {
+                    return;
+                };
+                let values = text_values(&strings);
+                self.observe_text(acc, &values, ValueKind::Integer);
+            }
+            LeafKind::Float => {
+                let Ok(f) = arrow::compute::cast(array, &DataType::Float64) else {
+                    return;
+                };
+                let f = f.as_primitive::<arrow::datatypes::Float64Type>();
+                for v in f.iter().flatten() {
+                    acc.floats.values += 1;
+                    if (-90.0..=90.0).contains(&v) {
+                        acc.floats.in_lat_range += 1;
+                    }
+                    if (-180.0..=180.0).contains(&v) {
+                        acc.floats.in_lon_range += 1;
+                    }
+                    if v.fract() != 0.0 {
+                        acc.floats.fractional += 1;
+                    }
+                }
+            }
+            LeafKind::Date => {
+                let Ok(d) = arrow::compute::cast(array, &DataType::Date32) else {
+                    return;
+                };
+                let today = chrono::Utc::now().date_naive();
+                for days in d.as_primitive::<Date32Type>().iter().flatten() {
+                    let Some(date) = Date32Type::to_naive_date_opt(days) else {
+                        continue;
+                    };
+                    use chrono::Datelike;
+                    let y = date.year();
+                    acc.dates.values += 1;
+                    acc.dates.min_year = Some(acc.dates.min_year.map_or(y, |m| m.min(y)));
+                    acc.dates.max_year = Some(acc.dates.max_year.map_or(y, |m| m.max(y)));
+                    if y >= 1900 && date <= today && today.year() - y <= 120 {
+                        acc.dates.plausible_birth += 1;
+                    }
+                }
+            }
+            LeafKind::Boolean | LeafKind::Binary | LeafKind::Other => {}
+        }
+    }
+
+    /// Join the values with `\n`, scan once, map match offsets back to values.
+    fn observe_text(&self, acc: &mut ColumnAccumulator, values: &[&str], kind: ValueKind) {
+        if values.is_empty() {
+            return;
+        }
+        let cap = self.config.max_value_bytes;
+        let total: usize = values.iter().map(|v| v.len().min(cap) + 1).sum();
+        let mut buf = Vec::with_capacity(total);
+        let mut starts = Vec::with_capacity(values.len());
+        for v in values {
+            let cut = if v.len() > cap {
+                acc.capped_values += 1;
+                let mut end = cap;
+                while !v.is_char_boundary(end) {
+                    end -= 1;
+                }
+                &v[..end]
+            } else {
+                v
+            };
+            starts.push(buf.len());
+            buf.extend_from_slice(cut.as_bytes());
+            buf.push(b'\n');
+            if acc.distinct.len() < DISTINCT_CAP {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                cut.hash(&mut h);
+                acc.distinct.insert(h.finish());
+            }
+            if kind == ValueKind::Text {
+                acc.text_values += 1;
+                acc.observe_name_shape(&self.dicts, cut.trim());
+            }
+        }
+        let mut matches: Vec<(u32, usize, usize)> = Vec::new();
+        let scanned = self.with_scratch(|s| {
+            self.matcher
+                .scan(s, &buf, &mut |id, from, to| matches.push((id, from, to)))
+        });
+        if scanned.is_err() {
+            return;
+        }
+        // (value index, entity) -> (validated, whole, context, example)
+        struct Hit {
+            validated: bool,
+            whole: bool,
+            failed: u64,
+            example: Option<(usize, usize)>,
+            patterns: Vec<(usize, bool)>,
+        }
+        let mut hits: HashMap<(usize, &str), Hit> = HashMap::new();
+        for (id, from, to) in matches {
+            let (entity, pattern) = self.rules.pattern(id);
+            if !pattern.applies_to(kind) {
+                continue;
+            }
+            let vi = starts.partition_point(|&s| s <= from) - 1;
+            let vstart = starts[vi];
+            let vend = starts.get(vi + 1).map(|s| s - 1).unwrap_or(buf.len() - 1);
+            let ok = pattern
+                .validator
+                .map(|v| validate_match(v, &buf, from, to))
+                .unwrap_or(true);
+            let value = &buf[vstart..vend];
+            let trimmed_len = value.trim_ascii().len().max(1);
+            let whole = ok && (to - from) * 10 >= trimmed_len * 8;
+            if kind == ValueKind::Integer && !whole {
+                continue;
+            }
+            let pidx = entity
+                .patterns
+                .iter()
+                .position(|p| std::ptr::eq(p, pattern))
+                .unwrap_or(0);
+            let h = hits.entry((vi, entity.entity.as_str())).or_insert(Hit {
+                validated: false,
+                whole: false,
+                failed: 0,
+                example: None,
+                patterns: Vec::new(),
+            });
+            h.validated |= ok;
+            h.whole |= whole;
+            if !ok {
+                h.failed += 1;
+            }
+            if ok && h.example.is_none() {
+                h.example = Some((from, to));
+            }
+            if !h.patterns.iter().any(|(p, v)| *p == pidx && *v == ok) {
+                h.patterns.push((pidx, ok));
+            }
+        }
+        for ((vi, entity_name), hit) in hits {
+            let rule = self
+                .rules
+                .entities()
+                .iter()
+                .find(|e| e.entity == entity_name)
+                .expect("pattern ids map to rule entities");
+            let ev = acc.entities.entry(entity_name.to_string()).or_default();
+            ev.candidates += 1;
+            ev.validator_failures += hit.failed;
+            for (pidx, ok) in &hit.patterns {
+                let p = &rule.patterns[*pidx];
+                let e = ev.patterns.entry(p.id.clone()).or_default();
+                e.0 += 1;
+                if *ok {
+                    e.1 += 1;
+                    ev.best_score = ev.best_score.max(p.score);
+                    if ev.validator.is_none() {
+                        ev.validator = p.validator.map(|v| v.as_str());
+                    }
+                }
+            }
+            if hit.validated {
+                ev.validated += 1;
+                if hit.whole {
+                    ev.whole += 1;
+                }
+                let vstart = starts[vi];
+                let vend = starts.get(vi + 1).map(|s| s - 1).unwrap_or(buf.len() - 1);
+                let value = String::from_utf8_lossy(&buf[vstart..vend]).to_lowercase();
+                if rule.context_words.iter().any(|w| value.contains(&w.to_lowercase())) {
+                    ev.context_hits += 1;
+                }
+                if ev.examples.len() < self.config.max_examples {
+                    if let Some((a, b)) = hit.example {
+                        let m = lakewarden_rules::mask(entity_name, &String::from_utf8_lossy(&buf[a..b]));
+                        if !ev.examples.contains(&m) {
+                            ev.examples.push(m);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn text_values(array: &ArrayRef) -> Vec<&str> {
+    match array.data_type() {
+        DataType::Utf8 => array.as_string::<i32>().iter().flatten().collect(),
+        DataType::LargeUtf8 => array.as_string::<i64>().iter().flatten().collect(),
+        DataType::Utf8View => array.as_string_view().iter().flatten().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Evidence of one dataset's columns, fed batch by batch.
+pub struct DatasetClassifier<'c, M: Matcher> {
+    classifier: &'c Classifier<M>,
+    columns: Vec<ColumnAccumulator>,
+    index: HashMap<Vec<String>, usize>,
+}
+
+impl<M: Matcher> DatasetClassifier<'_, M> {
+    /// An Arrow batch whose columns may be nested.
+    pub fn observe_batch(&mut self, batch: &RecordBatch) {
+        let mut leaves = Vec::new();
+        for (f, col) in batch.schema().fields().iter().zip(batch.columns()) {
+            path::flatten(vec![f.name().clone()], col, &mut leaves);
+        }
+        self.observe_leaves(leaves);
+    }
+
+    /// Already-flattened leaves (segments, array).
+    pub fn observe_leaves(&mut self, leaves: Vec<(Vec<String>, ArrayRef)>) {
+        // Columns are independent: match them in parallel (rayon), each with
+        // a matcher scratch taken from the pool.
+        let mut work: Vec<Option<ArrayRef>> = vec![None; self.columns.len()];
+        for (segments, array) in leaves {
+            let idx = match self.index.get(&segments) {
+                Some(&i) => i,
+                None => {
+                    let i = self.columns.len();
+                    self.columns
+                        .push(ColumnAccumulator::new(segments.clone(), array.data_type().clone()));
+                    self.index.insert(segments, i);
+                    work.push(None);
+                    i
+                }
+            };
+            work[idx] = Some(array);
+        }
+        let c = self.classifier;
+        self.columns
+            .par_iter_mut()
+            .zip(work.par_iter())
+            .for_each(|(acc, arr)| {
+                if let Some(a) = arr {
+                    c.observe_leaf(acc, a);
+                }
+            });
+    }
+
+    /// Decide the findings of every column.
+    pub fn finish(self) -> Vec<ColumnResult> {
+        score::decide(self.classifier.rules(), self.classifier.config(), self.columns)
+    }
+}

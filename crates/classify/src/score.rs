@@ -1,0 +1,382 @@
+//! From evidence to findings: the decision rule and the confidence.
+//!
+//! For a column with `n` non-null values looked at and an entity E:
+//!
+//! * **Validators decide, patterns propose.** Only values with a match that
+//!   passed E's validator count (`validated`). Checksum validators that random
+//!   digits pass by chance (Luhn ≈ 1 in 10, NHS mod-11 ≈ 1 in 11) must also
+//!   show a pass rate ≥ 50 % over at least 10 candidates — a real card column
+//!   passes ~100 %, a column of order ids ~10 %.
+//! * **Sparse columns count.** E is reported once `validated ≥ k`
+//!   (`min_hits`, default 2; 1 when fewer than 100 values were looked at),
+//!   whatever the share — 3 emails in 100 notes are still emails.
+//! * **A name alone is not evidence; values beat names.** Name hints move the
+//!   confidence (+0.10 positive, −0.20 negative) but never create a finding.
+//!   Entities whose formats are weak on their own (rule `needs_name_hint`, or
+//!   best pattern score < 0.6, e.g. passport numbers, birth dates as text,
+//!   plain 9-digit SSNs) need a positive name hint or a context word in the
+//!   value. A negative hint (`card_type`, `build_version`) vetoes a sparse
+//!   finding (share < 50 %).
+//! * **PERSON** is decided by dictionaries (first/last names of five
+//!   locales): the share of short values that read as a name; 50 % without a
+//!   name hint, 25 % with one; columns where ≥ 20 % read as companies, or
+//!   that hold few distinct values (categories), are not persons.
+//! * **Typed columns**: a Date/Timestamp column is DATE_OF_BIRTH when its
+//!   name says so and ≥ 90 % of dates are plausible birth dates; a pair of
+//!   float columns named like latitude/longitude with values in range is
+//!   GEO_COORDINATE (both flagged; a lone `price` float never is).
+//!
+//! Confidence = best validated pattern score × density + hint/context
+//! adjustments, where density = 1 for share ≥ 50 % and falls linearly to 0.55
+//! for a share near 0 — so a sparse strong finding lands near 0.5 and a full
+//! column of validated values near the pattern's score. Reported when ≥
+//! `min_confidence` (default 0.45).
+
+use crate::column::{ColumnAccumulator, LeafKind};
+use crate::ClassifierConfig;
+use lakewarden_rules::RuleSet;
+use serde::Serialize;
+use serde_json::json;
+
+/// How a finding was reached (the `classifications.method` vocabulary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// A pattern matched; the entity has no validator.
+    Pattern,
+    /// A pattern matched and its validator confirmed the values.
+    Validator,
+    /// Dictionary hit rate (PERSON).
+    Dictionary,
+    /// Typed column plus name hint (dates, coordinates).
+    Type,
+    /// Decided by a language model on a masked sample.
+    Llm,
+}
+
+impl Method {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Method::Pattern => "pattern",
+            Method::Validator => "validator",
+            Method::Dictionary => "dictionary",
+            Method::Type => "type",
+            Method::Llm => "llm",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub entity: String,
+    pub sensitivity: String,
+    pub confidence: f64,
+    pub method: Method,
+    pub sampled_values: u64,
+    pub matched_values: u64,
+    pub validated_values: u64,
+    /// Masked examples (never raw values).
+    pub evidence: Vec<String>,
+    pub explanation: serde_json::Value,
+}
+
+/// An entity that was considered for a column, and the verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct Considered {
+    pub entity: String,
+    pub reported: bool,
+    pub confidence: f64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ColumnResult {
+    pub column_path: String,
+    pub segments: Vec<String>,
+    pub data_type: String,
+    pub null_fraction: f64,
+    pub values_sampled: u64,
+    pub capped_values: u64,
+    pub findings: Vec<Finding>,
+    pub considered: Vec<Considered>,
+}
+
+fn lat_name(n: &str) -> bool {
+    let n = n.to_lowercase();
+    n == "lat" || n.contains("latitud") || n.starts_with("lat_") || n.ends_with("_lat") || n.contains("breite")
+}
+
+fn lon_name(n: &str) -> bool {
+    let n = n.to_lowercase();
+    ["lon", "lng", "long"].contains(&n.as_str())
+        || n.contains("longitud")
+        || ["lon_", "lng_"].iter().any(|p| n.starts_with(p))
+        || ["_lon", "_lng", "_long"].iter().any(|p| n.ends_with(p))
+        || n.contains("länge")
+        || n.contains("laenge")
+}
+
+pub fn decide(rules: &RuleSet, cfg: &ClassifierConfig, columns: Vec<ColumnAccumulator>) -> Vec<ColumnResult> {
+    let mut results: Vec<ColumnResult> = columns.iter().map(|acc| decide_column(rules, cfg, acc)).collect();
+    geo_pairs(rules, &columns, &mut results);
+    results
+}
+
+fn sensitivity(rules: &RuleSet, entity: &str) -> String {
+    rules
+        .sensitivity_of(entity)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|| "MEDIUM".into())
+}
+
+fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulator) -> ColumnResult {
+    let n = acc.non_null();
+    let name = acc.name();
+    let min_hits = if n < 100 { 1 } else { cfg.min_hits };
+    let mut findings = Vec::new();
+    let mut considered = Vec::new();
+    let mut verdict = |f: Option<Finding>, entity: &str, conf: f64, reason: String| {
+        considered.push(Considered {
+            entity: entity.to_string(),
+            reported: f.is_some(),
+            confidence: (conf * 1000.0).round() / 1000.0,
+            reason,
+        });
+        if let Some(f) = f {
+            findings.push(f);
+        }
+    };
+    for rule in rules.entities() {
+        let e = rule.entity.as_str();
+        let hint_pos = rule.name_hints.positive(name);
+        let hint_neg = rule.name_hints.negative(name);
+        let hint = if hint_neg { "negative" } else if hint_pos { "positive" } else { "none" };
+
+        if e == "PERSON" {
+            if acc.kind != LeafKind::Text || acc.person.short_values == 0 {
+                continue;
+            }
+            let p = &acc.person;
+            let rate = (p.full_names + p.single_names) as f64 / p.short_values as f64;
+            let company_rate = p.companies as f64 / p.short_values as f64;
+            let short_share = p.short_values as f64 / acc.text_values.max(1) as f64;
+            if rate < 0.05 && !hint_pos {
+                continue;
+            }
+            let distinct = acc.distinct.len() as f64;
+            let threshold = if hint_pos { 0.25 } else { 0.5 };
+            let conf = (0.5 + 0.4 * rate + if hint_pos { 0.1 } else { 0.0 }).min(1.0);
+            let explanation = json!({"dictionary_hit_rate": round3(rate), "full_names": p.full_names,
+                "single_names": p.single_names, "company_rate": round3(company_rate), "name_hint": hint,
+                "distinct_values": acc.distinct.len(), "values": n});
+            let reason = if short_share < 0.5 {
+                Some("values are long text, not names".to_string())
+            } else if company_rate >= 0.2 {
+                Some(format!("{:.0}% of values carry a company suffix", company_rate * 100.0))
+            } else if n >= 50 && distinct < 0.2 * n as f64 && distinct < 50.0 {
+                Some(format!("only {} distinct values: a category, not names", acc.distinct.len()))
+            } else if rate < threshold {
+                Some(format!(
+                    "dictionary hit rate {:.0}% below {:.0}%{}",
+                    rate * 100.0,
+                    threshold * 100.0,
+                    if hint_pos { " (with name hint)" } else { " (no name hint)" }
+                ))
+            } else if hint_neg {
+                Some("column name says it is not a person".into())
+            } else {
+                None
+            };
+            match reason {
+                Some(r) => verdict(None, e, conf, r),
+                None => verdict(
+                    Some(Finding {
+                        entity: e.into(),
+                        sensitivity: sensitivity(rules, e),
+                        confidence: round3(conf),
+                        method: Method::Dictionary,
+                        sampled_values: n,
+                        matched_values: p.full_names + p.single_names,
+                        validated_values: p.full_names + p.single_names,
+                        evidence: Vec::new(),
+                        explanation,
+                    }),
+                    e,
+                    conf,
+                    format!("{:.0}% of values read as names from the dictionaries", rate * 100.0),
+                ),
+            }
+            continue;
+        }
+
+        if e == "DATE_OF_BIRTH" && acc.kind == LeafKind::Date {
+            let d = &acc.dates;
+            if d.values == 0 {
+                continue;
+            }
+            let share = d.plausible_birth as f64 / d.values as f64;
+            let conf = 0.85;
+            let explanation = json!({"plausible_birth_share": round3(share), "min_year": d.min_year,
+                "max_year": d.max_year, "name_hint": hint, "values": d.values});
+            if !hint_pos || hint_neg {
+                verdict(None, e, 0.0, "dates without a birth-date column name: not evidence of a DOB".into());
+            } else if share < 0.9 {
+                verdict(None, e, 0.0, format!("only {:.0}% of dates are plausible birth dates", share * 100.0));
+            } else {
+                verdict(
+                    Some(Finding {
+                        entity: e.into(),
+                        sensitivity: sensitivity(rules, e),
+                        confidence: conf,
+                        method: Method::Type,
+                        sampled_values: d.values,
+                        matched_values: d.plausible_birth,
+                        validated_values: d.plausible_birth,
+                        evidence: Vec::new(),
+                        explanation,
+                    }),
+                    e,
+                    conf,
+                    "date column named like a birth date, values plausible".into(),
+                );
+            }
+            continue;
+        }
+
+        let Some(ev) = acc.entities.get(e) else { continue };
+        let v = ev.validated;
+        let c = ev.candidates;
+        let share = if n == 0 { 0.0 } else { v as f64 / n as f64 };
+        let pass_rate = if c == 0 { 0.0 } else { v as f64 / c as f64 };
+        let weak = rule.needs_name_hint || ev.best_score < 0.6;
+        let density = if share >= 0.5 { 1.0 } else { 0.55 + 0.45 * share / 0.5 };
+        let mut conf = ev.best_score * density;
+        if hint_pos {
+            conf += 0.1;
+        }
+        if ev.context_hits > 0 {
+            conf += 0.05;
+        }
+        if hint_neg {
+            conf -= 0.2;
+        }
+        let conf = conf.clamp(0.0, 1.0);
+        let chance_checksum = matches!(ev.validator, Some("luhn") | Some("uk_nhs"));
+        let explanation = json!({
+            "values": n, "candidates": c, "validated": v, "share": round3(share),
+            "validator": ev.validator, "validator_failures": ev.validator_failures,
+            "validator_pass_rate": round3(pass_rate),
+            "patterns": ev.patterns.iter().map(|(k, (m, ok))| (k.clone(), json!({"matched": m, "validated": ok}))).collect::<serde_json::Map<_, _>>(),
+            "name_hint": hint, "context_hits": ev.context_hits, "whole_values": ev.whole,
+            "capped_values": acc.capped_values,
+        });
+        let reject = if v == 0 {
+            Some(format!(
+                "{c} value(s) matched a pattern but none passed the {} validator",
+                ev.validator.unwrap_or("—")
+            ))
+        } else if chance_checksum && c >= 10 && pass_rate < 0.5 {
+            Some(format!(
+                "validator pass rate {:.0}% over {c} candidates is what chance gives random digits",
+                pass_rate * 100.0
+            ))
+        } else if v < min_hits {
+            Some(format!("only {v} validated value(s); the rule needs {min_hits}"))
+        } else if weak && !hint_pos && ev.context_hits == 0 {
+            Some("this format alone is weak evidence: needs a column-name hint or context words".into())
+        } else if hint_neg && share < 0.5 {
+            Some("column name says it is not this entity".into())
+        } else if conf < cfg.min_confidence {
+            Some(format!("confidence {conf:.2} below the threshold {:.2}", cfg.min_confidence))
+        } else {
+            None
+        };
+        match reject {
+            Some(r) => verdict(None, e, conf, r),
+            None => verdict(
+                Some(Finding {
+                    entity: e.into(),
+                    sensitivity: sensitivity(rules, e),
+                    confidence: round3(conf),
+                    method: if ev.validator.is_some() { Method::Validator } else { Method::Pattern },
+                    sampled_values: n,
+                    matched_values: c,
+                    validated_values: v,
+                    evidence: ev.examples.clone(),
+                    explanation,
+                }),
+                e,
+                conf,
+                format!("{v} of {n} values validated ({:.1}%)", share * 100.0),
+            ),
+        }
+    }
+    findings.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+    ColumnResult {
+        column_path: acc.path.clone(),
+        segments: acc.segments.clone(),
+        data_type: acc.data_type.to_string(),
+        null_fraction: if acc.values == 0 { 0.0 } else { acc.nulls as f64 / acc.values as f64 },
+        values_sampled: n,
+        capped_values: acc.capped_values,
+        findings,
+        considered,
+    }
+}
+
+/// Latitude/longitude float pairs under the same parent.
+fn geo_pairs(rules: &RuleSet, columns: &[ColumnAccumulator], results: &mut [ColumnResult]) {
+    let in_range = |acc: &ColumnAccumulator, lat: bool| {
+        let f = &acc.floats;
+        f.values > 0
+            && (if lat { f.in_lat_range } else { f.in_lon_range }) == f.values
+            && f.fractional * 2 >= f.values
+    };
+    for (i, lat) in columns.iter().enumerate() {
+        if lat.kind != LeafKind::Float || !lat_name(lat.name()) || !in_range(lat, true) {
+            continue;
+        }
+        let parent = &lat.segments[..lat.segments.len() - 1];
+        let Some(j) = columns.iter().position(|c| {
+            c.kind == LeafKind::Float
+                && c.segments.len() == lat.segments.len()
+                && &c.segments[..c.segments.len() - 1] == parent
+                && lon_name(c.name())
+                && in_range(c, false)
+        }) else {
+            results[i].considered.push(Considered {
+                entity: "GEO_COORDINATE".into(),
+                reported: false,
+                confidence: 0.0,
+                reason: "latitude-like floats without a longitude column beside them".into(),
+            });
+            continue;
+        };
+        for (k, partner) in [(i, j), (j, i)] {
+            let acc = &columns[k];
+            let finding = Finding {
+                entity: "GEO_COORDINATE".into(),
+                sensitivity: sensitivity(rules, "GEO_COORDINATE"),
+                confidence: 0.85,
+                method: Method::Type,
+                sampled_values: acc.floats.values,
+                matched_values: acc.floats.values,
+                validated_values: acc.floats.values,
+                evidence: Vec::new(),
+                explanation: json!({"pair": columns[partner].path, "values": acc.floats.values,
+                    "rule": "float pair named latitude/longitude, every value in range"}),
+            };
+            results[k].considered.push(Considered {
+                entity: "GEO_COORDINATE".into(),
+                reported: true,
+                confidence: 0.85,
+                reason: format!("latitude/longitude pair with {}", columns[partner].path),
+            });
+            results[k].findings.push(finding);
+        }
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,386 @@
+//! The `lakewarden` binary: parses arguments, wires the crates together and
+//! prints. No logic of its own beyond presentation.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use lakewarden_catalog::{Catalog, ColumnRow, ClassificationRow, DatasetRow};
+use lakewarden_classify::ClassifierConfig;
+use lakewarden_lake::ReadOptions;
+use lakewarden_query::{NamedQueries, OutputFormat};
+use lakewarden_scan::{run_scan, Progress, ScanConfig};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "lakewarden",
+    version,
+    about = "Find the sensitive data in a data lake, and answer for it",
+    long_about = "Scans data lakes (Parquet, CSV, JSON Lines, Delta, hive partitions) for \
+sensitive data, keeps what it found in a catalog, and answers SQL over it.\n\n\
+Exit codes: 0 success; 1 fatal error (nothing committed); 2 usage or configuration \
+error; 3 finished, but some datasets failed (the rest is committed)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan datasets and record what sensitive data they hold.
+    Scan(ScanArgs),
+    /// Run SQL, a named query or a .sql file over the catalog.
+    Query(QueryArgs),
+    /// Explain why a column was (or was not) classified.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args)]
+struct CatalogArg {
+    /// Catalog folder.
+    #[arg(long, default_value = "./.lakewarden", env = "LAKEWARDEN_CATALOG")]
+    catalog: String,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Roots to scan: local paths or file:// URIs.
+    #[arg(required = true)]
+    uris: Vec<String>,
+    #[command(flatten)]
+    catalog: CatalogArg,
+    /// Extra rule files (add entities or override built-in ones by name).
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Read and classify every row instead of a sample.
+    #[arg(long)]
+    full: bool,
+    /// Rows drawn per dataset in sample mode.
+    #[arg(long, default_value_t = 2000)]
+    sample_rows: u64,
+    /// Validated values a column needs before an entity is reported.
+    #[arg(long, default_value_t = 2)]
+    min_hits: u64,
+    /// Findings below this confidence (0..1) are not reported.
+    #[arg(long, default_value_t = 0.45)]
+    min_confidence: f64,
+    /// Share of malformed CSV / JSON Lines rows above which a dataset fails.
+    #[arg(long, default_value_t = 0.10)]
+    max_bad_rows: f64,
+    /// Bytes of one value that are matched (longer values are cut, and the finding says so).
+    #[arg(long, default_value_t = 65536)]
+    max_value_bytes: usize,
+    /// Datasets read at once.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Write the run summary as JSON to this file (for schedulers).
+    #[arg(long)]
+    summary_json: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Args)]
+struct QueryArgs {
+    #[command(flatten)]
+    catalog: CatalogArg,
+    /// Folder of extra named queries (*.sql).
+    #[arg(long)]
+    queries: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// A named query (e.g. posture), a path to a .sql file, or SQL text.
+    /// `--list` shows the named queries.
+    query: Option<String>,
+    /// List the named queries.
+    #[arg(long)]
+    list: bool,
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// Dataset URI or path as scanned.
+    dataset: String,
+    /// Column path (`customer.contact.email`).
+    column: String,
+    #[command(flatten)]
+    catalog: CatalogArg,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("warn,buoyant_kernel=warn,deltalake_core=warn")
+            }),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("lakewarden: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let code = runtime.block_on(async {
+        match cli.command {
+            Command::Scan(a) => scan(a).await,
+            Command::Query(a) => query(a).await,
+            Command::Explain(a) => explain(a).await,
+        }
+    });
+    match code {
+        Ok(c) => ExitCode::from(c),
+        Err(e) => {
+            eprintln!("lakewarden: {e:#}");
+            ExitCode::from(e.downcast_ref::<UsageError>().map(|_| 2).unwrap_or(1))
+        }
+    }
+}
+
+/// An error that is the user's to fix (exit code 2).
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::error::Error for UsageError {}
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Progress on stderr: a bar on a terminal, plain lines otherwise.
+struct CliProgress {
+    bar: Option<indicatif::ProgressBar>,
+    quiet: bool,
+    found: std::sync::atomic::AtomicU64,
+    bytes: std::sync::atomic::AtomicU64,
+}
+
+impl Progress for CliProgress {
+    fn dataset_found(&self, _uri: &str, _bytes: u64) {
+        let n = self.found.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if let Some(b) = &self.bar {
+            b.set_length(n);
+        }
+    }
+
+    fn dataset_done(&self, uri: &str, bytes_read: u64, status: &str) {
+        let total = self.bytes.fetch_add(bytes_read, std::sync::atomic::Ordering::Relaxed) + bytes_read;
+        match &self.bar {
+            Some(b) => {
+                b.inc(1);
+                b.set_message(format!("{} read", human_bytes(total)));
+            }
+            None if !self.quiet => eprintln!("lakewarden: {status:<11} {uri}"),
+            None => {}
+        }
+    }
+
+    fn error(&self, line: &str) {
+        match &self.bar {
+            Some(b) => b.println(format!("error: {line}")),
+            None => eprintln!("lakewarden: error: {line}"),
+        }
+    }
+}
+
+fn human_bytes(b: u64) -> String {
+    const U: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i < U.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    format!("{v:.1} {}", U[i])
+}
+
+async fn scan(a: ScanArgs) -> Result<u8> {
+    if !(0.0..=1.0).contains(&a.min_confidence) || !(0.0..=1.0).contains(&a.max_bad_rows) {
+        return Err(UsageError("--min-confidence and --max-bad-rows must be between 0 and 1".into()).into());
+    }
+    let cfg = ScanConfig {
+        roots: a.uris.clone(),
+        catalog: a.catalog.catalog.clone(),
+        rules_dir: a.rules.clone(),
+        read: ReadOptions {
+            full: a.full,
+            sample_rows: a.sample_rows.max(1),
+            max_bad_row_share: a.max_bad_rows,
+            ..ReadOptions::default()
+        },
+        classifier: ClassifierConfig {
+            max_value_bytes: a.max_value_bytes.max(64),
+            min_confidence: a.min_confidence,
+            min_hits: a.min_hits.max(1),
+            ..ClassifierConfig::default()
+        },
+        concurrency: a.concurrency.max(1),
+    };
+    let bar = (std::io::stderr().is_terminal() && !a.quiet).then(|| {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} datasets {pos}/{len} {wide_bar} {msg} eta {eta}")
+                .expect("static template"),
+        );
+        b
+    });
+    let progress = Arc::new(CliProgress {
+        bar: bar.clone(),
+        quiet: a.quiet,
+        found: Default::default(),
+        bytes: Default::default(),
+    });
+    let summary = match run_scan(cfg, progress).await {
+        Ok(s) => s,
+        Err(e) if e.is_usage() => return Err(UsageError(e.to_string()).into()),
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if let Some(path) = &a.summary_json {
+        let json = serde_json::to_string_pretty(&summary)?;
+        std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if !a.quiet {
+        let secs = (summary.finished_at - summary.started_at).num_milliseconds() as f64 / 1000.0;
+        println!(
+            "scan {} ({}): {} datasets scanned, {} failed, {} unsupported; {} columns, {} findings; {} of {} read in {secs:.1}s",
+            summary.run_id,
+            summary.status,
+            summary.datasets_scanned,
+            summary.datasets_failed,
+            summary.datasets_unsupported,
+            summary.columns,
+            summary.findings,
+            human_bytes(summary.bytes_read),
+            human_bytes(summary.bytes_total),
+        );
+        for (entity, n) in &summary.findings_by_entity {
+            println!("  {entity:<16} {n}");
+        }
+        for e in &summary.errors {
+            println!("  error: {e}");
+        }
+    }
+    if summary.status == "failed" {
+        return Ok(1);
+    }
+    Ok(summary.exit_code() as u8)
+}
+
+async fn query(a: QueryArgs) -> Result<u8> {
+    let named = NamedQueries::load(a.queries.as_deref()).map_err(|e| UsageError(e.to_string()))?;
+    if a.list {
+        for (name, about) in named.list() {
+            println!("{name:<24} {about}");
+        }
+        return Ok(0);
+    }
+    let Some(q) = a.query else {
+        return Err(UsageError("give a query: a name (see --list), a .sql file or SQL text".into()).into());
+    };
+    let sql = named.resolve(&q).map_err(|e| UsageError(e.to_string()))?;
+    let catalog = Catalog::open(&a.catalog.catalog).await?;
+    let snapshot = catalog.snapshot().await?;
+    let ctx = lakewarden_query::session(&snapshot).await?;
+    let batches = lakewarden_query::run(&ctx, &sql).await.map_err(|e| UsageError(format!("query: {e}")))?;
+    let format = match a.format {
+        Format::Table => OutputFormat::Table,
+        Format::Csv => OutputFormat::Csv,
+        Format::Json => OutputFormat::Json,
+    };
+    print!("{}", lakewarden_query::render(&batches, format)?);
+    if format == OutputFormat::Table {
+        println!();
+    }
+    Ok(0)
+}
+
+async fn explain(a: ExplainArgs) -> Result<u8> {
+    let uri = lakewarden_lake::canonical_uri(&a.dataset).map_err(|e| UsageError(e.to_string()))?;
+    let catalog = Catalog::open(&a.catalog.catalog).await?;
+    let snapshot = catalog.snapshot().await?;
+    let keys = vec![uri.clone()];
+    let datasets: Vec<DatasetRow> = snapshot.read_rows(Some(&keys)).await?;
+    let Some(ds) = datasets.first() else {
+        return Err(UsageError(format!("{uri}: not in the catalog (scan it first)")).into());
+    };
+    let columns: Vec<ColumnRow> = snapshot.read_rows(Some(&keys)).await?;
+    let Some(col) = columns.iter().find(|c| c.column_path == a.column) else {
+        let known: Vec<&str> = columns.iter().map(|c| c.column_path.as_str()).collect();
+        return Err(UsageError(format!(
+            "{uri}: no column {:?} (columns: {})",
+            a.column,
+            known.join(", ")
+        ))
+        .into());
+    };
+    let findings: Vec<ClassificationRow> = snapshot
+        .read_rows::<ClassificationRow>(Some(&keys))
+        .await?
+        .into_iter()
+        .filter(|f| f.column_path == a.column)
+        .collect();
+    println!("{uri} :: {}", col.column_path);
+    println!(
+        "  type {}, {} values looked at, {:.1}% null; dataset {} rows, status {}, scanned in run {}",
+        col.data_type,
+        col.values_sampled,
+        col.null_fraction * 100.0,
+        ds.row_count.map(|r| r.to_string()).unwrap_or_else(|| "?".into()),
+        ds.status,
+        col.run_id
+    );
+    if findings.is_empty() {
+        println!("  findings: none");
+    }
+    for f in &findings {
+        println!(
+            "  FOUND {} ({}) confidence {:.2} by {}: {} of {} values validated, {} matched",
+            f.entity, f.sensitivity, f.confidence, f.method, f.validated_values, f.sampled_values, f.matched_values
+        );
+        if !f.evidence.is_empty() {
+            println!("    examples (masked): {}", f.evidence);
+        }
+        println!("    how: {}", f.explanation);
+        println!("    first seen in run {}, last seen in run {}", f.first_seen_run, f.last_seen_run);
+    }
+    if let Some(c) = &col.considered {
+        let considered: Vec<serde_json::Value> = serde_json::from_str(c).unwrap_or_default();
+        let rejected: Vec<&serde_json::Value> = considered.iter().filter(|v| v["reported"] == false).collect();
+        if !rejected.is_empty() {
+            println!("  considered and rejected:");
+            for r in rejected {
+                println!(
+                    "    {} — {}",
+                    r["entity"].as_str().unwrap_or("?"),
+                    r["reason"].as_str().unwrap_or("")
+                );
+            }
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,25 @@
+//! `lakewarden-lake`: where data lives and how it is read.
+//!
+//! URIs and their canonical `dataset_uri` form ([`uri`]), the store seam
+//! ([`store`]), dataset discovery ([`discover`]) and reading datasets as
+//! bounded streams of Arrow batches ([`read`]), sampled deterministically
+//! ([`sample`]).
+//!
+//! Architecture Invariant: this crate knows nothing of classification or the
+//! catalog; its errors never quote cell values.
+
+pub mod discover;
+pub mod error;
+pub mod format;
+pub mod read;
+pub mod sample;
+pub mod store;
+mod text;
+pub mod uri;
+
+pub use discover::{discover, DatasetKind, DatasetRef, FileRef};
+pub use error::{LakeError, StoreErrorKind};
+pub use format::Format;
+pub use read::{ChunkData, FlatColumn, ReadOptions, ReadReport, Reader};
+pub use store::open_store;
+pub use uri::{canonical_uri, LakeLocation};

@@ -1,0 +1,466 @@
+//! `lakewarden-scan`: one scan run, end to end.
+//!
+//! `discover → read → classify → commit`: datasets stream out of discovery
+//! into a bounded number of concurrent reads; each reader feeds a classifier
+//! running on the blocking pool (rayon inside); finished datasets are
+//! committed to the catalog in groups, each group one atomic manifest swap.
+//! A dataset is committed whole or not at all; a failing dataset is committed
+//! as `status = 'error'` with its one-line reason and the scan goes on.
+//!
+//! Architecture Invariant: this crate wires the others together and owns the
+//! run's bookkeeping (run ids, summary, exit status); it holds no detection
+//! logic, no storage format and no SQL.
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use lakewarden_catalog::{
+    Catalog, ClassificationRow, ColumnRow, Commit, DatasetFormat, DatasetRow, DatasetStatus,
+    Method as CatalogMethod, RunStatus, ScanMode, ScanRunRow, Sensitivity,
+};
+use lakewarden_classify::{Classifier, ClassifierConfig, ColumnResult, Method};
+use lakewarden_lake::{ChunkData, DatasetRef, Format, LakeLocation, ReadOptions, Reader};
+use lakewarden_rules::{HyperscanMatcher, RuleSet};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Version of the JSON scan summary (`--summary-json`).
+pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    pub roots: Vec<String>,
+    pub catalog: String,
+    pub rules_dir: Option<PathBuf>,
+    pub read: ReadOptions,
+    pub classifier: ClassifierConfig,
+    /// Datasets read at once.
+    pub concurrency: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("rules: {0}")]
+    Rules(#[from] lakewarden_rules::RulesError),
+    #[error("catalog: {0}")]
+    Catalog(#[from] lakewarden_catalog::CatalogError),
+    #[error("{0}")]
+    Root(#[from] lakewarden_lake::LakeError),
+}
+
+impl ScanError {
+    /// Usage / configuration problems (exit code 2) vs fatal run errors (1).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, ScanError::Rules(_) | ScanError::Root(lakewarden_lake::LakeError::BadUri { .. }))
+    }
+}
+
+/// Events for a progress display (the CLI draws them; tests ignore them).
+pub trait Progress: Send + Sync {
+    fn dataset_found(&self, _dataset_uri: &str, _bytes: u64) {}
+    fn dataset_done(&self, _dataset_uri: &str, _bytes_read: u64, _status: &str) {}
+    fn error(&self, _line: &str) {}
+}
+
+/// Progress that shows nothing.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// The run summary printed at the end and written by `--summary-json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanSummary {
+    pub schema_version: u32,
+    pub run_id: String,
+    pub status: String,
+    pub mode: String,
+    pub roots: Vec<String>,
+    pub catalog: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub datasets_scanned: u64,
+    pub datasets_failed: u64,
+    pub datasets_unsupported: u64,
+    pub columns: u64,
+    pub findings: u64,
+    pub findings_by_entity: BTreeMap<String, u64>,
+    pub rows_sampled: u64,
+    pub bytes_read: u64,
+    pub bytes_total: u64,
+    pub ruleset_fingerprint: String,
+    /// One line per failed dataset or root.
+    pub errors: Vec<String>,
+}
+
+impl ScanSummary {
+    /// DESIGN.md exit codes: 0 all scanned, 3 some datasets failed.
+    pub fn exit_code(&self) -> i32 {
+        if self.datasets_failed > 0 || !self.errors.is_empty() {
+            3
+        } else {
+            0
+        }
+    }
+}
+
+/// What one dataset produced, ready to commit.
+struct Outcome {
+    dataset: DatasetRow,
+    columns: Vec<ColumnRow>,
+    findings: Vec<ClassificationRow>,
+    rows_sampled: u64,
+}
+
+/// Datasets per commit and the longest a finished dataset waits for one.
+const GROUP_COMMIT_DATASETS: usize = 64;
+const GROUP_COMMIT_EVERY: Duration = Duration::from_secs(2);
+
+pub async fn run_scan(cfg: ScanConfig, progress: Arc<dyn Progress>) -> Result<ScanSummary, ScanError> {
+    let started_at = Utc::now();
+    let rules = Arc::new(RuleSet::load(cfg.rules_dir.as_deref())?);
+    let matcher = Arc::new(HyperscanMatcher::compile(&rules)?);
+    let classifier = Arc::new(Classifier::new(rules.clone(), matcher, cfg.classifier.clone()));
+    let fingerprint = rules.fingerprint().to_string();
+    // Parse every root before anything is written: a bad URI is a usage error.
+    let locations: Vec<LakeLocation> = cfg
+        .roots
+        .iter()
+        .map(|r| LakeLocation::parse(r))
+        .collect::<Result<_, _>>()?;
+    let catalog = Catalog::open(&cfg.catalog).await?;
+    let snapshot = catalog.snapshot().await?;
+    // first_seen_run of findings that existed before this run.
+    let first_seen: HashMap<(String, String, String), String> = snapshot
+        .read_rows::<ClassificationRow>(None)
+        .await?
+        .into_iter()
+        .map(|r| ((r.dataset_uri, r.column_path, r.entity), r.first_seen_run))
+        .collect();
+    let run_id = format!(
+        "{}-{}",
+        started_at.format("%Y%m%dT%H%M%SZ"),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let mode = if cfg.read.full { ScanMode::Full } else { ScanMode::Sample };
+    let mut run = ScanRunRow {
+        run_id: run_id.clone(),
+        started_at,
+        finished_at: None,
+        roots: locations.iter().map(|l| l.root_uri()).collect(),
+        status: RunStatus::Running,
+        mode,
+        datasets_scanned: 0,
+        datasets_skipped: 0,
+        datasets_failed: 0,
+        datasets_unsupported: 0,
+        ruleset_fingerprint: fingerprint.clone(),
+        lakewarden_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let mut c = Commit::new();
+    c.put_run(run.clone());
+    catalog.commit(c).await?;
+
+    let mut summary = ScanSummary {
+        schema_version: SUMMARY_SCHEMA_VERSION,
+        run_id: run_id.clone(),
+        status: String::new(),
+        mode: if cfg.read.full { "full" } else { "sample" }.into(),
+        roots: run.roots.clone(),
+        catalog: catalog.location().to_string(),
+        started_at,
+        finished_at: started_at,
+        datasets_scanned: 0,
+        datasets_failed: 0,
+        datasets_unsupported: 0,
+        columns: 0,
+        findings: 0,
+        findings_by_entity: BTreeMap::new(),
+        rows_sampled: 0,
+        bytes_read: 0,
+        bytes_total: 0,
+        ruleset_fingerprint: fingerprint.clone(),
+        errors: Vec::new(),
+    };
+
+    let ctx = Arc::new(RunContext {
+        run_id: run_id.clone(),
+        fingerprint: fingerprint.clone(),
+        classifier,
+        read: cfg.read.clone(),
+        first_seen,
+    });
+    let mut roots_failed = 0usize;
+    for loc in &locations {
+        let store = lakewarden_lake::open_store(loc)?;
+        let reader = Arc::new(Reader::new(store.clone()));
+        let (tx, rx) = mpsc::channel(256);
+        let loc_owned = Arc::new(loc.clone());
+        let walk = tokio::spawn({
+            let store = store.clone();
+            let loc = loc_owned.clone();
+            async move { lakewarden_lake::discover(store, &loc, tx).await }
+        });
+        let progress2 = progress.clone();
+        let mut outcomes = tokio_stream_of(rx)
+            .map(|found| {
+                let ctx = ctx.clone();
+                let reader = reader.clone();
+                let loc = loc_owned.clone();
+                let progress = progress2.clone();
+                async move {
+                    match found {
+                        Ok(ds) => {
+                            progress.dataset_found(&ds.dataset_uri, ds.bytes());
+                            Ok(scan_dataset(&ctx, &reader, &loc, ds).await)
+                        }
+                        Err(e) => Err(e.to_string()),
+                    }
+                }
+            })
+            .buffer_unordered(cfg.concurrency.max(1));
+        let mut pending = Commit::new();
+        let mut pending_n = 0usize;
+        let mut last_commit = Instant::now();
+        while let Some(item) = outcomes.next().await {
+            match item {
+                Ok(o) => {
+                    let status = o.dataset.status;
+                    progress.dataset_done(&o.dataset.dataset_uri, o.dataset.bytes_read as u64, status.as_str());
+                    match status {
+                        DatasetStatus::Ok => summary.datasets_scanned += 1,
+                        DatasetStatus::Unsupported => summary.datasets_unsupported += 1,
+                        _ => {
+                            summary.datasets_failed += 1;
+                            let line = o.dataset.error.clone().unwrap_or_default();
+                            progress.error(&line);
+                            summary.errors.push(line);
+                        }
+                    }
+                    summary.columns += o.columns.len() as u64;
+                    summary.findings += o.findings.len() as u64;
+                    for f in &o.findings {
+                        *summary.findings_by_entity.entry(f.entity.clone()).or_default() += 1;
+                    }
+                    summary.rows_sampled += o.rows_sampled;
+                    summary.bytes_read += o.dataset.bytes_read as u64;
+                    summary.bytes_total += o.dataset.bytes as u64;
+                    pending.replace_datasets(vec![o.dataset], o.columns, o.findings);
+                    pending_n += 1;
+                }
+                Err(line) => {
+                    progress.error(&line);
+                    summary.errors.push(line);
+                }
+            }
+            if pending_n >= GROUP_COMMIT_DATASETS || (pending_n > 0 && last_commit.elapsed() >= GROUP_COMMIT_EVERY) {
+                catalog.commit(std::mem::take(&mut pending)).await?;
+                pending_n = 0;
+                last_commit = Instant::now();
+            }
+        }
+        if pending_n > 0 {
+            catalog.commit(pending).await?;
+        }
+        match walk.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                roots_failed += 1;
+                let line = e.to_string();
+                progress.error(&line);
+                summary.errors.push(line);
+            }
+            Err(e) => summary.errors.push(format!("{}: discovery task failed: {e}", loc.root_uri())),
+        }
+    }
+
+    summary.finished_at = Utc::now();
+    let status = if roots_failed == locations.len() && !locations.is_empty() {
+        RunStatus::Failed
+    } else if summary.exit_code() != 0 {
+        RunStatus::Partial
+    } else {
+        RunStatus::Ok
+    };
+    summary.status = status.as_str().to_string();
+    run.finished_at = Some(summary.finished_at);
+    run.status = status;
+    run.datasets_scanned = summary.datasets_scanned as i64;
+    run.datasets_failed = summary.datasets_failed as i64;
+    run.datasets_unsupported = summary.datasets_unsupported as i64;
+    let mut c = Commit::new();
+    c.put_run(run);
+    catalog.commit(c).await?;
+    // Keep nightly commits from piling up small files.
+    if let Err(e) = catalog.compact(64).await {
+        tracing::warn!("catalog compaction skipped: {e}");
+    }
+    Ok(summary)
+}
+
+fn tokio_stream_of<T: Send + 'static>(mut rx: mpsc::Receiver<T>) -> impl futures::Stream<Item = T> {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+/// Everything a dataset task needs from the run.
+struct RunContext {
+    run_id: String,
+    fingerprint: String,
+    classifier: Arc<Classifier<HyperscanMatcher>>,
+    read: ReadOptions,
+    first_seen: HashMap<(String, String, String), String>,
+}
+
+fn catalog_format(f: &Format) -> DatasetFormat {
+    match f {
+        Format::Parquet => DatasetFormat::Parquet,
+        Format::Csv { .. } => DatasetFormat::Csv,
+        Format::JsonLines { .. } => DatasetFormat::Jsonl,
+        Format::Delta => DatasetFormat::Delta,
+        Format::Unsupported { .. } => DatasetFormat::Unknown,
+    }
+}
+
+async fn scan_dataset(ctx: &RunContext, reader: &Reader, loc: &LakeLocation, ds: DatasetRef) -> Outcome {
+    let span = tracing::info_span!("dataset", uri = %ds.dataset_uri);
+    let _enter = span.enter();
+    let mut row = DatasetRow {
+        dataset_uri: ds.dataset_uri.clone(),
+        root_uri: ds.root_uri.clone(),
+        format: catalog_format(&ds.format),
+        file_count: ds.files.len() as i64,
+        row_count: None,
+        rows_skipped: 0,
+        bytes: ds.bytes() as i64,
+        bytes_read: 0,
+        version: None,
+        last_modified: ds.last_modified(),
+        last_scan_run: ctx.run_id.clone(),
+        scanned_at: Utc::now(),
+        status: DatasetStatus::Ok,
+        error: None,
+        notes: None,
+        ruleset_fingerprint: ctx.fingerprint.clone(),
+    };
+    if let Format::Unsupported { what } = &ds.format {
+        row.status = DatasetStatus::Unsupported;
+        row.notes = Some(format!("format {what} is not supported yet: not scanned"));
+        return Outcome {
+            dataset: row,
+            columns: vec![],
+            findings: vec![],
+            rows_sampled: 0,
+        };
+    }
+    let (tx, mut rx) = mpsc::channel::<ChunkData>(4);
+    let classifier = ctx.classifier.clone();
+    let classify = tokio::task::spawn_blocking(move || {
+        let mut dc = classifier.dataset();
+        while let Some(chunk) = rx.blocking_recv() {
+            match chunk {
+                ChunkData::Arrow(b) => dc.observe_batch(&b),
+                ChunkData::Flat { columns, .. } => {
+                    dc.observe_leaves(columns.into_iter().map(|c| (c.path, c.array)).collect())
+                }
+            }
+        }
+        dc.finish()
+    });
+    let read = reader.read(loc, &ds, &ctx.read, tx).await;
+    let results = classify.await;
+    let (report, results) = match (read, results) {
+        (Ok(report), Ok(results)) => (report, results),
+        (Err(e), _) => {
+            row.status = DatasetStatus::Error;
+            row.error = Some(e.to_string());
+            return Outcome {
+                dataset: row,
+                columns: vec![],
+                findings: vec![],
+                rows_sampled: 0,
+            };
+        }
+        (Ok(_), Err(e)) => {
+            row.status = DatasetStatus::Error;
+            row.error = Some(format!(
+                "{}: internal error while classifying ({}); please report it",
+                ds.dataset_uri,
+                if e.is_panic() { "panic" } else { "cancelled" }
+            ));
+            return Outcome {
+                dataset: row,
+                columns: vec![],
+                findings: vec![],
+                rows_sampled: 0,
+            };
+        }
+    };
+    row.row_count = Some(report.row_count as i64);
+    row.rows_skipped = report.rows_skipped as i64;
+    row.bytes_read = report.bytes_read as i64;
+    row.bytes = report.bytes_total as i64;
+    row.file_count = report.file_count as i64;
+    row.version = report.version;
+    let mut notes = report.notes.clone();
+    if !ctx.read.full && matches!(ds.format, Format::Csv { .. } | Format::JsonLines { .. }) {
+        notes.push("text formats are read whole; only the sampled rows are classified".into());
+    }
+    if !notes.is_empty() {
+        row.notes = Some(notes.join("; "));
+    }
+    let (columns, findings) = rows_of(ctx, &ds.dataset_uri, results);
+    Outcome {
+        dataset: row,
+        columns,
+        findings,
+        rows_sampled: report.rows_sampled,
+    }
+}
+
+fn catalog_method(m: Method) -> CatalogMethod {
+    match m {
+        Method::Pattern => CatalogMethod::Pattern,
+        Method::Validator => CatalogMethod::Validator,
+        Method::Dictionary => CatalogMethod::Dictionary,
+        Method::Type => CatalogMethod::Type,
+        Method::Llm => CatalogMethod::Llm,
+    }
+}
+
+fn rows_of(ctx: &RunContext, uri: &str, results: Vec<ColumnResult>) -> (Vec<ColumnRow>, Vec<ClassificationRow>) {
+    let mut columns = Vec::with_capacity(results.len());
+    let mut findings = Vec::new();
+    for r in results {
+        for f in &r.findings {
+            let key = (uri.to_string(), r.column_path.clone(), f.entity.clone());
+            findings.push(ClassificationRow {
+                dataset_uri: uri.to_string(),
+                column_path: r.column_path.clone(),
+                entity: f.entity.clone(),
+                sensitivity: f.sensitivity.parse().unwrap_or(Sensitivity::Medium),
+                confidence: f.confidence.clamp(0.0, 1.0),
+                method: catalog_method(f.method),
+                sampled_values: f.sampled_values as i64,
+                matched_values: f.matched_values as i64,
+                validated_values: f.validated_values as i64,
+                evidence: f.evidence.join(" | "),
+                explanation: f.explanation.to_string(),
+                run_id: ctx.run_id.clone(),
+                first_seen_run: ctx.first_seen.get(&key).cloned().unwrap_or_else(|| ctx.run_id.clone()),
+                last_seen_run: ctx.run_id.clone(),
+                ruleset_fingerprint: ctx.fingerprint.clone(),
+            });
+        }
+        columns.push(ColumnRow {
+            dataset_uri: uri.to_string(),
+            column_path: r.column_path,
+            data_type: r.data_type,
+            null_fraction: r.null_fraction.clamp(0.0, 1.0),
+            values_sampled: r.values_sampled as i64,
+            run_id: ctx.run_id.clone(),
+            considered: serde_json::to_string(&r.considered).ok(),
+        });
+    }
+    (columns, findings)
+}
