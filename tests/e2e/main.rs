@@ -1,1 +1,8 @@
+//! End-to-end tests: the real `lakewarden` binary on real (temporary) lakes.
+//! One test binary on purpose (see crates/cli/Cargo.toml).
 
+mod accuracy;
+mod bad_input;
+mod cli;
+mod crash;
+mod util;

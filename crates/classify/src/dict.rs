@@ -48,7 +48,10 @@ impl Dictionaries {
     pub fn builtin() -> Self {
         let mut stop_first = HashSet::new();
         let mut stop_last = HashSet::new();
-        for line in STOP.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        for line in STOP
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
             let mut it = line.split('\t');
             let w = it.next().unwrap_or_default().trim().to_lowercase();
             match it.next().map(str::trim) {
@@ -106,7 +109,8 @@ impl Dictionaries {
     }
 
     pub fn is_company_suffix(&self, w: &str) -> bool {
-        self.company.contains(w.trim_end_matches([',', '.']).to_lowercase().as_str())
+        self.company
+            .contains(w.trim_end_matches([',', '.']).to_lowercase().as_str())
     }
 
     /// How a short text value reads as a person's name.
@@ -190,7 +194,10 @@ mod tests {
         assert_eq!(d.name_shape("Acme GmbH"), NameShape::Company);
         assert_eq!(d.name_shape("Widgets Ltd"), NameShape::Company);
         assert_eq!(d.name_shape("SKU-4821"), NameShape::NotName);
-        assert_eq!(d.name_shape("the quick brown fox jumps over"), NameShape::NotName);
+        assert_eq!(
+            d.name_shape("the quick brown fox jumps over"),
+            NameShape::NotName
+        );
         assert!(d.is_street_type("Hauptstraße"));
         assert!(d.is_street_type("rue"));
     }

@@ -212,19 +212,55 @@ impl<M: Matcher> Classifier<M> {
             example: Option<(usize, usize)>,
             patterns: Vec<(usize, bool)>,
         }
-        let mut hits: HashMap<(usize, &str), Hit> = HashMap::new();
-        for (id, from, to) in matches {
-            let (entity, pattern) = self.rules.pattern(id);
-            if !pattern.applies_to(kind) {
-                continue;
+        // Validate every match first, then drop matches that sit inside a
+        // longer validated match of another entity in the same value: the
+        // digits of a card number are not also a phone number.
+        let mut checked: Vec<(u32, usize, usize, bool)> = matches
+            .into_iter()
+            .filter(|&(id, _, _)| self.rules.pattern(id).1.applies_to(kind))
+            .map(|(id, from, to)| {
+                let ok = self
+                    .rules
+                    .pattern(id)
+                    .1
+                    .validator
+                    .map(|v| validate_match(v, &buf, from, to))
+                    .unwrap_or(true);
+                (id, from, to, ok)
+            })
+            .collect();
+        // Matches never cross a value, so containment is checked within the
+        // matches of one value (few), keeping this linear in the batch.
+        checked.sort_by_key(|&(_, from, to, _)| (from, std::cmp::Reverse(to)));
+        let value_of = |from: usize| starts.partition_point(|&s| s <= from) - 1;
+        let mut kept: Vec<(u32, usize, usize, bool, usize)> = Vec::with_capacity(checked.len());
+        let mut group_start = 0;
+        while group_start < checked.len() {
+            let vi = value_of(checked[group_start].1);
+            let mut group_end = group_start + 1;
+            while group_end < checked.len() && value_of(checked[group_end].1) == vi {
+                group_end += 1;
             }
-            let vi = starts.partition_point(|&s| s <= from) - 1;
+            let group = &checked[group_start..group_end];
+            for &(id, from, to, ok) in group {
+                let entity = &self.rules.pattern(id).0.entity;
+                let inside_other = group.iter().any(|&(id2, f, t, ok2)| {
+                    ok2 && t - f > to - from
+                        && f <= from
+                        && to <= t
+                        && &self.rules.pattern(id2).0.entity != entity
+                });
+                if !inside_other {
+                    kept.push((id, from, to, ok, vi));
+                }
+            }
+            group_start = group_end;
+        }
+        let mut hits: HashMap<(usize, &str), Hit> = HashMap::new();
+        for (id, from, to, ok, vi) in kept {
+            let (entity, pattern) = self.rules.pattern(id);
             let vstart = starts[vi];
             let vend = starts.get(vi + 1).map(|s| s - 1).unwrap_or(buf.len() - 1);
-            let ok = pattern
-                .validator
-                .map(|v| validate_match(v, &buf, from, to))
-                .unwrap_or(true);
             let value = &buf[vstart..vend];
             let trimmed_len = value.trim_ascii().len().max(1);
             let whole = ok && (to - from) * 10 >= trimmed_len * 8;
@@ -285,12 +321,19 @@ impl<M: Matcher> Classifier<M> {
                 let vstart = starts[vi];
                 let vend = starts.get(vi + 1).map(|s| s - 1).unwrap_or(buf.len() - 1);
                 let value = String::from_utf8_lossy(&buf[vstart..vend]).to_lowercase();
-                if rule.context_words.iter().any(|w| value.contains(&w.to_lowercase())) {
+                if rule
+                    .context_words
+                    .iter()
+                    .any(|w| value.contains(&w.to_lowercase()))
+                {
                     ev.context_hits += 1;
                 }
                 if ev.examples.len() < self.config.max_examples {
                     if let Some((a, b)) = hit.example {
-                        let m = lakewarden_rules::mask(entity_name, &String::from_utf8_lossy(&buf[a..b]));
+                        let m = lakewarden_rules::mask(
+                            entity_name,
+                            &String::from_utf8_lossy(&buf[a..b]),
+                        );
                         if !ev.examples.contains(&m) {
                             ev.examples.push(m);
                         }
@@ -337,8 +380,10 @@ impl<M: Matcher> DatasetClassifier<'_, M> {
                 Some(&i) => i,
                 None => {
                     let i = self.columns.len();
-                    self.columns
-                        .push(ColumnAccumulator::new(segments.clone(), array.data_type().clone()));
+                    self.columns.push(ColumnAccumulator::new(
+                        segments.clone(),
+                        array.data_type().clone(),
+                    ));
                     self.index.insert(segments, i);
                     work.push(None);
                     i
@@ -359,6 +404,10 @@ impl<M: Matcher> DatasetClassifier<'_, M> {
 
     /// Decide the findings of every column.
     pub fn finish(self) -> Vec<ColumnResult> {
-        score::decide(self.classifier.rules(), self.classifier.config(), self.columns)
+        score::decide(
+            self.classifier.rules(),
+            self.classifier.config(),
+            self.columns,
+        )
     }
 }

@@ -48,7 +48,11 @@ pub fn flatten(segments: Vec<String>, array: &ArrayRef, out: &mut Vec<(Vec<Strin
         DataType::FixedSizeList(_, n) => {
             let l = array.as_fixed_size_list();
             let n = *n as usize;
-            flatten(segments, &l.values().slice(l.offset() * n, l.len() * n), out);
+            flatten(
+                segments,
+                &l.values().slice(l.offset() * n, l.len() * n),
+                out,
+            );
         }
         DataType::Map(_, _) => {
             let m = array.as_map();
@@ -82,7 +86,10 @@ mod tests {
     #[test]
     fn paths_quote_dots_and_quotes() {
         let p = |v: &[&str]| column_path(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        assert_eq!(p(&["customer", "contact", "email"]), "customer.contact.email");
+        assert_eq!(
+            p(&["customer", "contact", "email"]),
+            "customer.contact.email"
+        );
         assert_eq!(p(&["attrs", "a.b"]), "attrs.\"a.b\"");
         assert_eq!(p(&["x\"y"]), "\"x\"\"y\"");
     }
@@ -90,7 +97,10 @@ mod tests {
     #[test]
     fn structs_and_lists_flatten() {
         let email: ArrayRef = Arc::new(StringArray::from(vec!["a@b.co", "c@d.co"]));
-        let contact = StructArray::from(vec![(Arc::new(Field::new("email", DataType::Utf8, true)), email)]);
+        let contact = StructArray::from(vec![(
+            Arc::new(Field::new("email", DataType::Utf8, true)),
+            email,
+        )]);
         let mut lb = ListBuilder::new(StringBuilder::new());
         lb.values().append_value("x");
         lb.values().append_value("y");
@@ -98,7 +108,11 @@ mod tests {
         lb.append(true);
         let list: ArrayRef = Arc::new(lb.finish());
         let mut out = Vec::new();
-        flatten(vec!["contact".into()], &(Arc::new(contact) as ArrayRef), &mut out);
+        flatten(
+            vec!["contact".into()],
+            &(Arc::new(contact) as ArrayRef),
+            &mut out,
+        );
         flatten(vec!["tags".into()], &list, &mut out);
         assert_eq!(out[0].0, vec!["contact", "email"]);
         assert_eq!(out[1].0, vec!["tags"]);

@@ -103,7 +103,11 @@ pub struct ColumnResult {
 
 fn lat_name(n: &str) -> bool {
     let n = n.to_lowercase();
-    n == "lat" || n.contains("latitud") || n.starts_with("lat_") || n.ends_with("_lat") || n.contains("breite")
+    n == "lat"
+        || n.contains("latitud")
+        || n.starts_with("lat_")
+        || n.ends_with("_lat")
+        || n.contains("breite")
 }
 
 fn lon_name(n: &str) -> bool {
@@ -116,8 +120,15 @@ fn lon_name(n: &str) -> bool {
         || n.contains("laenge")
 }
 
-pub fn decide(rules: &RuleSet, cfg: &ClassifierConfig, columns: Vec<ColumnAccumulator>) -> Vec<ColumnResult> {
-    let mut results: Vec<ColumnResult> = columns.iter().map(|acc| decide_column(rules, cfg, acc)).collect();
+pub fn decide(
+    rules: &RuleSet,
+    cfg: &ClassifierConfig,
+    columns: Vec<ColumnAccumulator>,
+) -> Vec<ColumnResult> {
+    let mut results: Vec<ColumnResult> = columns
+        .iter()
+        .map(|acc| decide_column(rules, cfg, acc))
+        .collect();
     geo_pairs(rules, &columns, &mut results);
     results
 }
@@ -134,8 +145,14 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
     let name = acc.name();
     let min_hits = if n < 100 { 1 } else { cfg.min_hits };
     let mut findings = Vec::new();
-    let mut considered = Vec::new();
-    let mut verdict = |f: Option<Finding>, entity: &str, conf: f64, reason: String| {
+    let mut considered: Vec<Considered> = Vec::new();
+    let mut claims: Vec<Claim> = Vec::new();
+    let verdict = |findings: &mut Vec<Finding>,
+                   considered: &mut Vec<Considered>,
+                   f: Option<Finding>,
+                   entity: &str,
+                   conf: f64,
+                   reason: String| {
         considered.push(Considered {
             entity: entity.to_string(),
             reported: f.is_some(),
@@ -150,7 +167,13 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
         let e = rule.entity.as_str();
         let hint_pos = rule.name_hints.positive(name);
         let hint_neg = rule.name_hints.negative(name);
-        let hint = if hint_neg { "negative" } else if hint_pos { "positive" } else { "none" };
+        let hint = if hint_neg {
+            "negative"
+        } else if hint_pos {
+            "positive"
+        } else {
+            "none"
+        };
 
         if e == "PERSON" {
             if acc.kind != LeafKind::Text || acc.person.short_values == 0 {
@@ -172,15 +195,25 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
             let reason = if short_share < 0.5 {
                 Some("values are long text, not names".to_string())
             } else if company_rate >= 0.2 {
-                Some(format!("{:.0}% of values carry a company suffix", company_rate * 100.0))
+                Some(format!(
+                    "{:.0}% of values carry a company suffix",
+                    company_rate * 100.0
+                ))
             } else if n >= 50 && distinct < 0.2 * n as f64 && distinct < 50.0 {
-                Some(format!("only {} distinct values: a category, not names", acc.distinct.len()))
+                Some(format!(
+                    "only {} distinct values: a category, not names",
+                    acc.distinct.len()
+                ))
             } else if rate < threshold {
                 Some(format!(
                     "dictionary hit rate {:.0}% below {:.0}%{}",
                     rate * 100.0,
                     threshold * 100.0,
-                    if hint_pos { " (with name hint)" } else { " (no name hint)" }
+                    if hint_pos {
+                        " (with name hint)"
+                    } else {
+                        " (no name hint)"
+                    }
                 ))
             } else if hint_neg {
                 Some("column name says it is not a person".into())
@@ -188,8 +221,10 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
                 None
             };
             match reason {
-                Some(r) => verdict(None, e, conf, r),
+                Some(r) => verdict(&mut findings, &mut considered, None, e, conf, r),
                 None => verdict(
+                    &mut findings,
+                    &mut considered,
                     Some(Finding {
                         entity: e.into(),
                         sensitivity: sensitivity(rules, e),
@@ -203,7 +238,10 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
                     }),
                     e,
                     conf,
-                    format!("{:.0}% of values read as names from the dictionaries", rate * 100.0),
+                    format!(
+                        "{:.0}% of values read as names from the dictionaries",
+                        rate * 100.0
+                    ),
                 ),
             }
             continue;
@@ -219,11 +257,30 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
             let explanation = json!({"plausible_birth_share": round3(share), "min_year": d.min_year,
                 "max_year": d.max_year, "name_hint": hint, "values": d.values});
             if !hint_pos || hint_neg {
-                verdict(None, e, 0.0, "dates without a birth-date column name: not evidence of a DOB".into());
+                verdict(
+                    &mut findings,
+                    &mut considered,
+                    None,
+                    e,
+                    0.0,
+                    "dates without a birth-date column name: not evidence of a DOB".into(),
+                );
             } else if share < 0.9 {
-                verdict(None, e, 0.0, format!("only {:.0}% of dates are plausible birth dates", share * 100.0));
+                verdict(
+                    &mut findings,
+                    &mut considered,
+                    None,
+                    e,
+                    0.0,
+                    format!(
+                        "only {:.0}% of dates are plausible birth dates",
+                        share * 100.0
+                    ),
+                );
             } else {
                 verdict(
+                    &mut findings,
+                    &mut considered,
                     Some(Finding {
                         entity: e.into(),
                         sensitivity: sensitivity(rules, e),
@@ -243,24 +300,21 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
             continue;
         }
 
-        let Some(ev) = acc.entities.get(e) else { continue };
+        let Some(ev) = acc.entities.get(e) else {
+            continue;
+        };
         let v = ev.validated;
         let c = ev.candidates;
         let share = if n == 0 { 0.0 } else { v as f64 / n as f64 };
         let pass_rate = if c == 0 { 0.0 } else { v as f64 / c as f64 };
         let weak = rule.needs_name_hint || ev.best_score < 0.6;
-        let density = if share >= 0.5 { 1.0 } else { 0.55 + 0.45 * share / 0.5 };
-        let mut conf = ev.best_score * density;
-        if hint_pos {
-            conf += 0.1;
-        }
-        if ev.context_hits > 0 {
-            conf += 0.05;
-        }
-        if hint_neg {
-            conf -= 0.2;
-        }
-        let conf = conf.clamp(0.0, 1.0);
+        let conf = confidence(
+            ev.best_score,
+            share,
+            hint_pos,
+            hint_neg,
+            ev.context_hits > 0,
+        );
         let chance_checksum = matches!(ev.validator, Some("luhn") | Some("uk_nhs"));
         let explanation = json!({
             "values": n, "candidates": c, "validated": v, "share": round3(share),
@@ -281,24 +335,38 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
                 pass_rate * 100.0
             ))
         } else if v < min_hits {
-            Some(format!("only {v} validated value(s); the rule needs {min_hits}"))
+            Some(format!(
+                "only {v} validated value(s); the rule needs {min_hits}"
+            ))
         } else if weak && !hint_pos && ev.context_hits == 0 {
-            Some("this format alone is weak evidence: needs a column-name hint or context words".into())
+            Some(
+                "this format alone is weak evidence: needs a column-name hint or context words"
+                    .into(),
+            )
         } else if hint_neg && share < 0.5 {
             Some("column name says it is not this entity".into())
         } else if conf < cfg.min_confidence {
-            Some(format!("confidence {conf:.2} below the threshold {:.2}", cfg.min_confidence))
+            Some(format!(
+                "confidence {conf:.2} below the threshold {:.2}",
+                cfg.min_confidence
+            ))
         } else {
             None
         };
         match reject {
-            Some(r) => verdict(None, e, conf, r),
+            Some(r) => verdict(&mut findings, &mut considered, None, e, conf, r),
             None => verdict(
+                &mut findings,
+                &mut considered,
                 Some(Finding {
                     entity: e.into(),
                     sensitivity: sensitivity(rules, e),
                     confidence: round3(conf),
-                    method: if ev.validator.is_some() { Method::Validator } else { Method::Pattern },
+                    method: if ev.validator.is_some() {
+                        Method::Validator
+                    } else {
+                        Method::Pattern
+                    },
                     sampled_values: n,
                     matched_values: c,
                     validated_values: v,
@@ -310,13 +378,33 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
                 format!("{v} of {n} values validated ({:.1}%)", share * 100.0),
             ),
         }
+        if considered
+            .last()
+            .is_some_and(|c| c.reported && c.entity == e)
+        {
+            claims.push(Claim {
+                entity: e.to_string(),
+                whole_share: if n == 0 {
+                    0.0
+                } else {
+                    ev.whole as f64 / n as f64
+                },
+                validated: v,
+                rank: (hint_pos, validator_strength(ev.validator)),
+            });
+        }
     }
+    resolve_whole_value_conflicts(&claims, &mut findings, &mut considered);
     findings.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
     ColumnResult {
         column_path: acc.path.clone(),
         segments: acc.segments.clone(),
         data_type: acc.data_type.to_string(),
-        null_fraction: if acc.values == 0 { 0.0 } else { acc.nulls as f64 / acc.values as f64 },
+        null_fraction: if acc.values == 0 {
+            0.0
+        } else {
+            acc.nulls as f64 / acc.values as f64
+        },
         values_sampled: n,
         capped_values: acc.capped_values,
         findings,
@@ -373,6 +461,91 @@ fn geo_pairs(rules: &RuleSet, columns: &[ColumnAccumulator], results: &mut [Colu
                 reason: format!("latitude/longitude pair with {}", columns[partner].path),
             });
             results[k].findings.push(finding);
+        }
+    }
+}
+
+/// Confidence from value evidence, share and hints (see the module docs).
+///
+/// Values first: the best validated pattern's score scaled by density
+/// (1 at share ≥ 50 %, down to 0.55 near 0). A positive name hint closes
+/// up to 60 % of the remaining gap, in proportion to the share — a weak
+/// format (passport, plain 9 digits) that fills a column named for it is
+/// strong evidence; the same format sparse in a named column is not.
+pub fn confidence(
+    best_score: f64,
+    share: f64,
+    hint_pos: bool,
+    hint_neg: bool,
+    context: bool,
+) -> f64 {
+    let density = if share >= 0.5 {
+        1.0
+    } else {
+        0.55 + 0.45 * share / 0.5
+    };
+    let mut conf = best_score * density;
+    if hint_pos {
+        conf += (1.0 - conf) * 0.6 * (share / 0.5).min(1.0);
+        conf += 0.05;
+    }
+    if context {
+        conf += 0.05;
+    }
+    if hint_neg {
+        conf -= 0.2;
+    }
+    conf.clamp(0.0, 1.0)
+}
+
+/// A reported pattern finding, for conflict resolution.
+struct Claim {
+    entity: String,
+    whole_share: f64,
+    validated: u64,
+    /// (positive name hint, validator strength): higher explains better.
+    rank: (bool, u8),
+}
+
+/// How much a validator proves: checksums and strict structure beat the
+/// permissive phone / date parsers, which beat no validator.
+fn validator_strength(v: Option<&str>) -> u8 {
+    match v {
+        None => 0,
+        Some("phone") | Some("date_of_birth") => 1,
+        Some("lat_lon") | Some("latlon") | Some("url") => 2,
+        Some(_) => 3,
+    }
+}
+
+/// In a column whose values *are* an entity (≥ 50 % whole-value matches),
+/// the same values often also parse as something weaker: spaced card or NHS
+/// numbers are valid phone numbers too. Keep the best explanation and drop
+/// findings that cover no more values than it does. Free text, where several
+/// entities live side by side, is untouched.
+fn resolve_whole_value_conflicts(
+    claims: &[Claim],
+    findings: &mut Vec<Finding>,
+    considered: &mut [Considered],
+) {
+    let whole: Vec<&Claim> = claims.iter().filter(|c| c.whole_share >= 0.5).collect();
+    let Some(best) = whole
+        .iter()
+        .max_by(|a, b| a.rank.cmp(&b.rank).then(a.validated.cmp(&b.validated)))
+    else {
+        return;
+    };
+    for c in &whole {
+        if c.entity == best.entity
+            || c.rank == best.rank
+            || c.validated as f64 > best.validated as f64 * 1.1
+        {
+            continue;
+        }
+        findings.retain(|f| f.entity != c.entity);
+        if let Some(k) = considered.iter_mut().find(|k| k.entity == c.entity) {
+            k.reported = false;
+            k.reason = format!("the same values are better explained as {}", best.entity);
         }
     }
 }

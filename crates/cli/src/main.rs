@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use lakewarden_catalog::{Catalog, ColumnRow, ClassificationRow, DatasetRow};
+use lakewarden_catalog::{Catalog, ClassificationRow, ColumnRow, DatasetRow};
 use lakewarden_classify::ClassifierConfig;
 use lakewarden_lake::ReadOptions;
 use lakewarden_query::{NamedQueries, OutputFormat};
@@ -134,7 +134,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("lakewarden: cannot start the async runtime: {e}");
@@ -179,14 +182,20 @@ struct CliProgress {
 
 impl Progress for CliProgress {
     fn dataset_found(&self, _uri: &str, _bytes: u64) {
-        let n = self.found.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let n = self
+            .found
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
         if let Some(b) = &self.bar {
             b.set_length(n);
         }
     }
 
     fn dataset_done(&self, uri: &str, bytes_read: u64, status: &str) {
-        let total = self.bytes.fetch_add(bytes_read, std::sync::atomic::Ordering::Relaxed) + bytes_read;
+        let total = self
+            .bytes
+            .fetch_add(bytes_read, std::sync::atomic::Ordering::Relaxed)
+            + bytes_read;
         match &self.bar {
             Some(b) => {
                 b.inc(1);
@@ -218,7 +227,10 @@ fn human_bytes(b: u64) -> String {
 
 async fn scan(a: ScanArgs) -> Result<u8> {
     if !(0.0..=1.0).contains(&a.min_confidence) || !(0.0..=1.0).contains(&a.max_bad_rows) {
-        return Err(UsageError("--min-confidence and --max-bad-rows must be between 0 and 1".into()).into());
+        return Err(UsageError(
+            "--min-confidence and --max-bad-rows must be between 0 and 1".into(),
+        )
+        .into());
     }
     let cfg = ScanConfig {
         roots: a.uris.clone(),
@@ -241,8 +253,10 @@ async fn scan(a: ScanArgs) -> Result<u8> {
     let bar = (std::io::stderr().is_terminal() && !a.quiet).then(|| {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} datasets {pos}/{len} {wide_bar} {msg} eta {eta}")
-                .expect("static template"),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} datasets {pos}/{len} {wide_bar} {msg} eta {eta}",
+            )
+            .expect("static template"),
         );
         b
     });
@@ -300,13 +314,18 @@ async fn query(a: QueryArgs) -> Result<u8> {
         return Ok(0);
     }
     let Some(q) = a.query else {
-        return Err(UsageError("give a query: a name (see --list), a .sql file or SQL text".into()).into());
+        return Err(UsageError(
+            "give a query: a name (see --list), a .sql file or SQL text".into(),
+        )
+        .into());
     };
     let sql = named.resolve(&q).map_err(|e| UsageError(e.to_string()))?;
     let catalog = Catalog::open(&a.catalog.catalog).await?;
     let snapshot = catalog.snapshot().await?;
     let ctx = lakewarden_query::session(&snapshot).await?;
-    let batches = lakewarden_query::run(&ctx, &sql).await.map_err(|e| UsageError(format!("query: {e}")))?;
+    let batches = lakewarden_query::run(&ctx, &sql)
+        .await
+        .map_err(|e| UsageError(format!("query: {e}")))?;
     let format = match a.format {
         Format::Table => OutputFormat::Table,
         Format::Csv => OutputFormat::Csv,
@@ -360,17 +379,29 @@ async fn explain(a: ExplainArgs) -> Result<u8> {
     for f in &findings {
         println!(
             "  FOUND {} ({}) confidence {:.2} by {}: {} of {} values validated, {} matched",
-            f.entity, f.sensitivity, f.confidence, f.method, f.validated_values, f.sampled_values, f.matched_values
+            f.entity,
+            f.sensitivity,
+            f.confidence,
+            f.method,
+            f.validated_values,
+            f.sampled_values,
+            f.matched_values
         );
         if !f.evidence.is_empty() {
             println!("    examples (masked): {}", f.evidence);
         }
         println!("    how: {}", f.explanation);
-        println!("    first seen in run {}, last seen in run {}", f.first_seen_run, f.last_seen_run);
+        println!(
+            "    first seen in run {}, last seen in run {}",
+            f.first_seen_run, f.last_seen_run
+        );
     }
     if let Some(c) = &col.considered {
         let considered: Vec<serde_json::Value> = serde_json::from_str(c).unwrap_or_default();
-        let rejected: Vec<&serde_json::Value> = considered.iter().filter(|v| v["reported"] == false).collect();
+        let rejected: Vec<&serde_json::Value> = considered
+            .iter()
+            .filter(|v| v["reported"] == false)
+            .collect();
         if !rejected.is_empty() {
             println!("  considered and rejected:");
             for r in rejected {

@@ -124,8 +124,7 @@ pub async fn discover(
             && listing.common_prefixes.is_empty()
         {
             // An empty folder is a valid (empty) root; a missing one is not.
-            if let Ok(false) = tokio::fs::try_exists(format!("/{}", decode(dir.as_ref()))).await
-            {
+            if let Ok(false) = tokio::fs::try_exists(format!("/{}", decode(dir.as_ref()))).await {
                 return Err(LakeError::Store {
                     uri: loc.uri_of(&dir),
                     kind: crate::error::StoreErrorKind::NotFound,
@@ -154,7 +153,13 @@ fn segment(p: &Path) -> String {
 }
 
 impl Walker<'_> {
-    fn dataset(&self, key: Path, kind: DatasetKind, format: Format, files: Vec<FileRef>) -> DatasetRef {
+    fn dataset(
+        &self,
+        key: Path,
+        kind: DatasetKind,
+        format: Format,
+        files: Vec<FileRef>,
+    ) -> DatasetRef {
         DatasetRef {
             dataset_uri: self.loc.uri_of(&key),
             root_uri: self.loc.root_uri(),
@@ -170,7 +175,12 @@ impl Walker<'_> {
     fn single_file(&self, meta: ObjectMeta) -> DatasetRef {
         let format = format::from_name(&segment(&meta.location));
         let key = meta.location.clone();
-        self.dataset(key, DatasetKind::File, format, vec![FileRef::from_meta(meta, vec![])])
+        self.dataset(
+            key,
+            DatasetKind::File,
+            format,
+            vec![FileRef::from_meta(meta, vec![])],
+        )
     }
 
     /// Decide what one folder holds; push sub-folders that need walking.
@@ -225,14 +235,21 @@ impl Walker<'_> {
             let name = segment(&meta.location);
             let fmt = format::from_name(&name);
             match &part_format {
-                Some(pf) if name.starts_with("part-") || (pf.is_supported() && fmt.same_kind(pf)) => {
+                Some(pf)
+                    if name.starts_with("part-") || (pf.is_supported() && fmt.same_kind(pf)) =>
+                {
                     part_files.push(FileRef::from_meta(meta, vec![]))
                 }
                 _ => out.push(Ok(self.single_file(meta))),
             }
         }
         if let Some(pf) = part_format {
-            out.push(Ok(self.dataset(dir.clone(), DatasetKind::Folder, pf, part_files)));
+            out.push(Ok(self.dataset(
+                dir.clone(),
+                DatasetKind::Folder,
+                pf,
+                part_files,
+            )));
         }
         for d in visible.into_iter().rev() {
             stack.push(d.clone());

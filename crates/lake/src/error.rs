@@ -128,7 +128,8 @@ mod tests {
 
     #[test]
     fn sanitize_removes_quoted_values_and_newlines() {
-        let msg = "Cast error: Cannot cast string 'jane@example.com' to value of Int64 type\nat line 3";
+        let msg =
+            "Cast error: Cannot cast string 'jane@example.com' to value of Int64 type\nat line 3";
         let s = sanitize(msg);
         assert!(!s.contains("jane"));
         assert!(s.contains("<value>"));

@@ -84,10 +84,10 @@ pub fn from_name(name: &str) -> Format {
         },
         "jsonl" | "ndjson" | "json" => Format::JsonLines { compression },
         "" if stem.starts_with("part-") => unsupported("unknown"),
-        "avro" | "orc" | "xlsx" | "xls" | "xlsm" | "ods" | "feather" | "arrow" | "ipc" | "sqlite"
-        | "db" | "h5" | "hdf5" | "pkl" | "pickle" | "npy" | "npz" | "xml" | "txt" | "log"
-        | "pdf" | "docx" | "zip" | "tar" | "bz2" | "zst" | "xz" | "snappy" | "lz4" | "sas7bdat"
-        | "dta" | "sav" => unsupported(ext),
+        "avro" | "orc" | "xlsx" | "xls" | "xlsm" | "ods" | "feather" | "arrow" | "ipc"
+        | "sqlite" | "db" | "h5" | "hdf5" | "pkl" | "pickle" | "npy" | "npz" | "xml" | "txt"
+        | "log" | "pdf" | "docx" | "zip" | "tar" | "bz2" | "zst" | "xz" | "snappy" | "lz4"
+        | "sas7bdat" | "dta" | "sav" => unsupported(ext),
         _ => unsupported("unknown"),
     }
 }

@@ -43,7 +43,10 @@ pub enum ChunkData {
     /// An Arrow batch, possibly with nested struct / list columns.
     Arrow(RecordBatch),
     /// Already-flattened leaves of `rows` records.
-    Flat { rows: usize, columns: Vec<FlatColumn> },
+    Flat {
+        rows: usize,
+        columns: Vec<FlatColumn>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -157,14 +160,18 @@ impl Reader {
             let footer_bytes = file.size.saturating_sub(data_bytes);
             // This file's share of the sample, by size.
             let quota = (!opts.full).then(|| {
-                ((opts.sample_rows as f64 * file.size as f64 / total_bytes as f64).ceil() as u64).max(1)
+                ((opts.sample_rows as f64 * file.size as f64 / total_bytes as f64).ceil() as u64)
+                    .max(1)
             });
             let groups = choose_row_groups(
                 seed ^ mix(file_idx as u64),
                 (0..n_groups).map(|i| md.row_group(i).num_rows().max(0) as u64),
                 quota,
             );
-            let rows_in_groups: u64 = groups.iter().map(|&i| md.row_group(i).num_rows() as u64).sum();
+            let rows_in_groups: u64 = groups
+                .iter()
+                .map(|&i| md.row_group(i).num_rows() as u64)
+                .sum();
             report.bytes_read += footer_bytes
                 + groups
                     .iter()
@@ -192,8 +199,11 @@ impl Reader {
             if n_groups == 0 && report.rows_sampled == 0 {
                 // Zero-row file: still tell the classifier which columns exist.
                 let schema = Arc::new(
-                    parquet::arrow::parquet_to_arrow_schema(md.file_metadata().schema_descr(), None)
-                        .map_err(|e| parquet_error(&uri, e))?,
+                    parquet::arrow::parquet_to_arrow_schema(
+                        md.file_metadata().schema_descr(),
+                        None,
+                    )
+                    .map_err(|e| parquet_error(&uri, e))?,
                 );
                 let batch = add_partition_columns(&uri, RecordBatch::new_empty(schema), file)?;
                 let _ = tx.send(ChunkData::Arrow(batch)).await;
@@ -223,16 +233,15 @@ impl Reader {
                 .get(&file.path)
                 .await
                 .map_err(|e| LakeError::store(&uri, &e))?;
-            if got.meta.size != file.size || (file.e_tag.is_some() && got.meta.e_tag != file.e_tag) {
+            if got.meta.size != file.size || (file.e_tag.is_some() && got.meta.e_tag != file.e_tag)
+            {
                 return Err(LakeError::Store {
                     uri,
                     kind: crate::error::StoreErrorKind::Changed,
                     detail: "changed between listing and reading".into(),
                 });
             }
-            let stream = got
-                .into_stream()
-                .map(|r| r.map_err(std::io::Error::other));
+            let stream = got.into_stream().map(|r| r.map_err(std::io::Error::other));
             let async_read = tokio_util::io::StreamReader::new(stream);
             let sync_read = tokio_util::io::SyncIoBridge::new(async_read);
             let (compression, delimiter_hint, is_csv) = match &ds.format {
@@ -246,9 +255,12 @@ impl Reader {
             let text_opts = TextOptions {
                 batch_size: opts.batch_size,
                 max_bad_share: opts.max_bad_row_share,
-                delimiter_hint: delimiter_hint.or_else(|| crate::format::from_name(&file.name()).delimiter_hint()),
+                delimiter_hint: delimiter_hint
+                    .or_else(|| crate::format::from_name(&file.name()).delimiter_hint()),
                 sample_rows: (!opts.full).then(|| {
-                    ((opts.sample_rows as f64 * file.size as f64 / total_bytes as f64).ceil() as u64).max(1)
+                    ((opts.sample_rows as f64 * file.size as f64 / total_bytes as f64).ceil()
+                        as u64)
+                        .max(1)
                 }),
                 seed: seed ^ mix(file_idx as u64 + 1),
                 size_hint: file.size,
@@ -347,10 +359,15 @@ impl Reader {
         // Row count first from the log's statistics when the sample needs a rate.
         let seed = dataset_seed(&ds.relative_path, &version.unwrap_or(0).to_string());
         let est_rows = estimate_rows(report.bytes_total);
-        let rate = if opts.full { 1.0 } else { rate_for(Some(opts.sample_rows), est_rows) };
+        let rate = if opts.full {
+            1.0
+        } else {
+            rate_for(Some(opts.sample_rows), est_rows)
+        };
         let mut row = 0u64;
         while let Some(batch) = stream.next().await {
-            let batch = batch.map_err(|e| LakeError::corrupt(uri, format!("Delta scan failed: {e}")))?;
+            let batch =
+                batch.map_err(|e| LakeError::corrupt(uri, format!("Delta scan failed: {e}")))?;
             let len = batch.num_rows();
             report.row_count += len as u64;
             let batch = sample_batch(uri, batch, seed, row, rate)?;
@@ -398,7 +415,13 @@ fn choose_row_groups(seed: u64, rows: impl Iterator<Item = u64>, quota: Option<u
     chosen
 }
 
-fn sample_batch(uri: &str, batch: RecordBatch, seed: u64, first_row: u64, rate: f64) -> Result<RecordBatch, LakeError> {
+fn sample_batch(
+    uri: &str,
+    batch: RecordBatch,
+    seed: u64,
+    first_row: u64,
+    rate: f64,
+) -> Result<RecordBatch, LakeError> {
     match row_mask(seed, first_row, batch.num_rows(), rate) {
         None => Ok(batch),
         Some(mask) => arrow::compute::filter_record_batch(&batch, &mask)
@@ -407,7 +430,11 @@ fn sample_batch(uri: &str, batch: RecordBatch, seed: u64, first_row: u64, rate: 
 }
 
 /// Hive partition values become Utf8 columns (unless the file has a column of that name).
-fn add_partition_columns(uri: &str, batch: RecordBatch, file: &FileRef) -> Result<RecordBatch, LakeError> {
+fn add_partition_columns(
+    uri: &str,
+    batch: RecordBatch,
+    file: &FileRef,
+) -> Result<RecordBatch, LakeError> {
     if file.partition.is_empty() {
         return Ok(batch);
     }
@@ -419,7 +446,10 @@ fn add_partition_columns(uri: &str, batch: RecordBatch, file: &FileRef) -> Resul
             continue;
         }
         fields.push(Arc::new(Field::new(k, DataType::Utf8, true)));
-        cols.push(Arc::new(StringArray::from(vec![v.as_str(); batch.num_rows()])));
+        cols.push(Arc::new(StringArray::from(vec![
+            v.as_str();
+            batch.num_rows()
+        ])));
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
         .map_err(|e| LakeError::corrupt(uri, format!("cannot add partition columns: {e}")))
@@ -448,6 +478,9 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.len(), 5);
         assert!(a.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(choose_row_groups(7, [10u64; 3].into_iter(), None), vec![0, 1, 2]);
+        assert_eq!(
+            choose_row_groups(7, [10u64; 3].into_iter(), None),
+            vec![0, 1, 2]
+        );
     }
 }

@@ -14,8 +14,9 @@ pub fn open_store(loc: &LakeLocation) -> Result<Arc<dyn ObjectStore>, LakeError>
         StoreKind::Local => Ok(Arc::new(LocalFileSystem::new())),
         StoreKind::S3 { .. } | StoreKind::Azure { .. } => Err(LakeError::BadUri {
             uri: loc.root_uri(),
-            reason: "object-store roots (s3://, az://, abfss://) are not supported by this build yet"
-                .into(),
+            reason:
+                "object-store roots (s3://, az://, abfss://) are not supported by this build yet"
+                    .into(),
         }),
     }
 }

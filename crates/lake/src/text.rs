@@ -62,7 +62,10 @@ fn open_text(
         return Err(LakeError::corrupt(uri, problem));
     }
     let head_clone = head.clone();
-    Ok((head, Box::new(std::io::Cursor::new(head_clone).chain(reader))))
+    Ok((
+        head,
+        Box::new(std::io::Cursor::new(head_clone).chain(reader)),
+    ))
 }
 
 fn sniff_encoding(head: &[u8]) -> Encoding {
@@ -109,11 +112,17 @@ pub fn sniff_delimiter(head: &[u8]) -> u8 {
         .take(50)
         .collect();
     // The last line may be cut by the sniff window.
-    let lines = if lines.len() > 2 { &lines[..lines.len() - 1] } else { &lines[..] };
+    let lines = if lines.len() > 2 {
+        &lines[..lines.len() - 1]
+    } else {
+        &lines[..]
+    };
     let mut best = (b',', 0.0f64);
-    for &d in &[b',', b';', b'\t', b'|'] {
+    for &d in b",;\t|" {
         let counts: Vec<usize> = lines.iter().map(|l| field_count(l, d)).collect();
-        let Some(&first) = counts.first() else { continue };
+        let Some(&first) = counts.first() else {
+            continue;
+        };
         if first < 2 {
             continue;
         }
@@ -149,7 +158,11 @@ fn unique_names(raw: Vec<String>) -> Vec<String> {
         .enumerate()
         .map(|(i, n)| {
             let n = n.trim().to_string();
-            let base = if n.is_empty() { format!("column_{}", i + 1) } else { n };
+            let base = if n.is_empty() {
+                format!("column_{}", i + 1)
+            } else {
+                n
+            };
             let c = seen.entry(base.clone()).or_insert(0);
             *c += 1;
             if *c == 1 {
@@ -207,7 +220,9 @@ pub fn read_csv(
             .push("not valid UTF-8: decoded as Windows-1252 (Latin-1)".into());
     }
     let head_str = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    let delim = opts.delimiter_hint.unwrap_or_else(|| sniff_delimiter(head_str));
+    let delim = opts
+        .delimiter_hint
+        .unwrap_or_else(|| sniff_delimiter(head_str));
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .has_headers(false)
@@ -301,7 +316,11 @@ pub fn read_csv(
         in_batch += 1;
         stats.rows_sampled += 1;
         if in_batch >= opts.batch_size {
-            let batch = finish_batch(uri, schema.as_ref().expect("schema before rows"), &mut builders)?;
+            let batch = finish_batch(
+                uri,
+                schema.as_ref().expect("schema before rows"),
+                &mut builders,
+            )?;
             if !emit(ChunkData::Arrow(batch), first_row) {
                 return Ok(stats);
             }
@@ -310,7 +329,11 @@ pub fn read_csv(
         }
     }
     if in_batch > 0 {
-        let batch = finish_batch(uri, schema.as_ref().expect("schema before rows"), &mut builders)?;
+        let batch = finish_batch(
+            uri,
+            schema.as_ref().expect("schema before rows"),
+            &mut builders,
+        )?;
         emit(ChunkData::Arrow(batch), first_row);
     } else if let Some(schema) = &schema {
         // A header-only file: an empty batch carries the column names.
@@ -495,8 +518,12 @@ pub fn read_json_lines(
     if first_char == Some(b'[') {
         // A JSON array document: parsed whole (bounded by the value cap of the
         // caller's memory), then emitted in batches.
-        let values: Vec<serde_json::Value> = serde_json::from_reader(reader)
-            .map_err(|e| LakeError::corrupt(uri, format!("not a JSON array of objects: {}", e.classify_name())))?;
+        let values: Vec<serde_json::Value> = serde_json::from_reader(reader).map_err(|e| {
+            LakeError::corrupt(
+                uri,
+                format!("not a JSON array of objects: {}", e.classify_name()),
+            )
+        })?;
         for v in values {
             if !v.is_object() {
                 stats.bad_rows += 1;
@@ -524,9 +551,9 @@ pub fn read_json_lines(
         let mut fallback_used = false;
         loop {
             line.clear();
-            let n = reader
-                .read_until(b'\n', &mut line)
-                .map_err(|e| LakeError::corrupt(uri, format!("read failed at line {}: {e}", line_no + 1)))?;
+            let n = reader.read_until(b'\n', &mut line).map_err(|e| {
+                LakeError::corrupt(uri, format!("read failed at line {}: {e}", line_no + 1))
+            })?;
             if n == 0 {
                 break;
             }
@@ -630,7 +657,10 @@ mod tests {
         }
     }
 
-    fn collect_csv(data: &[u8], o: &TextOptions) -> Result<(Vec<RecordBatch>, TextStats), LakeError> {
+    fn collect_csv(
+        data: &[u8],
+        o: &TextOptions,
+    ) -> Result<(Vec<RecordBatch>, TextStats), LakeError> {
         let mut out = Vec::new();
         let stats = read_csv(
             "mem.csv",
@@ -675,7 +705,8 @@ mod tests {
 
     #[test]
     fn latin1_is_decoded_with_a_note() {
-        let (batches, stats) = collect_csv(b"stra\xdfe;ort\nHauptstra\xdfe 1;K\xf6ln\n", &opts()).unwrap();
+        let (batches, stats) =
+            collect_csv(b"stra\xdfe;ort\nHauptstra\xdfe 1;K\xf6ln\n", &opts()).unwrap();
         assert!(stats.notes[0].contains("Windows-1252"));
         assert_eq!(batches[0].schema().field(0).name(), "straße");
         assert_eq!(batches[0].column(1).as_string::<i32>().value(0), "Köln");
@@ -708,7 +739,10 @@ mod tests {
         let stats = read_json_lines(
             "mem.jsonl",
             Box::new(std::io::Cursor::new(data.to_vec())),
-            &TextOptions { batch_size: 10, ..opts() },
+            &TextOptions {
+                batch_size: 10,
+                ..opts()
+            },
             &mut |c, _| {
                 if let ChunkData::Flat { columns, .. } = c {
                     cols.extend(columns);

@@ -36,7 +36,9 @@ impl LakeLocation {
         };
         if let Some(rest) = input.strip_prefix("file://") {
             if !rest.starts_with('/') {
-                return Err(bad("file:// URIs must hold an absolute path (file:///abs/path)"));
+                return Err(bad(
+                    "file:// URIs must hold an absolute path (file:///abs/path)",
+                ));
             }
             let decoded = percent_decode_str(rest)
                 .decode_utf8()
@@ -71,9 +73,9 @@ impl LakeLocation {
         }
         if let Some(rest) = input.strip_prefix("abfss://") {
             let (authority, key) = rest.split_once('/').unwrap_or((rest, ""));
-            let (container, host) = authority
-                .split_once('@')
-                .ok_or_else(|| bad("expected abfss://container@account.dfs.core.windows.net/path"))?;
+            let (container, host) = authority.split_once('@').ok_or_else(|| {
+                bad("expected abfss://container@account.dfs.core.windows.net/path")
+            })?;
             let account = host.split('.').next().unwrap_or_default().to_string();
             return Ok(LakeLocation {
                 kind: StoreKind::Azure {
@@ -153,7 +155,10 @@ impl LakeLocation {
             StoreKind::Local => format!("file:///{}", key.as_ref()),
             StoreKind::S3 { bucket } => format!("s3://{bucket}/{}", key.as_ref()),
             StoreKind::Azure { account, container } => {
-                format!("abfss://{container}@{account}.dfs.core.windows.net/{}", key.as_ref())
+                format!(
+                    "abfss://{container}@{account}.dfs.core.windows.net/{}",
+                    key.as_ref()
+                )
             }
         };
         url::Url::parse(&raw).expect("store URLs built from parsed parts are valid")

@@ -10,7 +10,9 @@
 
 use arrow::record_batch::RecordBatch;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use include_dir::{include_dir, Dir};
@@ -51,9 +53,10 @@ pub async fn session(snapshot: &Snapshot) -> Result<SessionContext, QueryError> 
         }
         let urls = files
             .iter()
-            .map(|f| ListingTableUrl::parse(f))
+            .map(ListingTableUrl::parse)
             .collect::<Result<Vec<_>, _>>()?;
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+        let options =
+            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
         let config = ListingTableConfig::new_with_multi_paths(urls)
             .with_listing_options(options)
             .with_schema(schema);
@@ -73,7 +76,12 @@ impl NamedQueries {
         let mut queries = BTreeMap::new();
         for f in BUILTIN_QUERIES.files() {
             if f.path().extension().is_some_and(|e| e == "sql") {
-                let name = f.path().file_stem().unwrap_or_default().to_string_lossy().to_string();
+                let name = f
+                    .path()
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string();
                 let sql = f.contents_utf8().unwrap_or_default().to_string();
                 queries.insert(name, (sql, "built-in".to_string()));
             }
@@ -90,7 +98,11 @@ impl NamedQueries {
                         path: p.display().to_string(),
                         message: e.to_string(),
                     })?;
-                    let name = p.file_stem().unwrap_or_default().to_string_lossy().to_string();
+                    let name = p
+                        .file_stem()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .to_string();
                     queries.insert(name, (sql, p.display().to_string()));
                 }
             }
@@ -151,11 +163,15 @@ pub enum OutputFormat {
 pub fn render(batches: &[RecordBatch], format: OutputFormat) -> Result<String, QueryError> {
     let err = |e: arrow::error::ArrowError| QueryError::DataFusion(e.to_string());
     match format {
-        OutputFormat::Table => Ok(arrow::util::pretty::pretty_format_batches(batches).map_err(err)?.to_string()),
+        OutputFormat::Table => Ok(arrow::util::pretty::pretty_format_batches(batches)
+            .map_err(err)?
+            .to_string()),
         OutputFormat::Csv => {
             let mut buf = Vec::new();
             {
-                let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(&mut buf);
+                let mut w = arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .build(&mut buf);
                 for b in batches {
                     w.write(b).map_err(err)?;
                 }

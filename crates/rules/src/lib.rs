@@ -27,6 +27,8 @@
 //! score = 0.9                       # 0..=1 base strength of a validated match
 //! kinds = ["text", "integer"]       # optional, default ["text"]; see ValueKind
 //! caseless = false                  # optional; ASCII case-insensitive
+//! track_start = true                # optional; false: Hyperscan reports ends only and
+//!                                   # the regex crate finds the spans on those values
 //! ```
 //!
 //! Top-level keys must precede the `[name_hints]` table (TOML rule); a

@@ -12,14 +12,18 @@ pub fn mask(entity: &str, value: &str) -> String {
         "PHONE_NUMBER" => keep_last_digits(value, 2),
         "IBAN_CODE" => mask_iban(value),
         "PERSON" => mask_words(value),
-        "DATE_OF_BIRTH" | "PASSPORT_NUMBER" | "UK_NINO" => {
-            value.chars().map(|c| if c.is_alphanumeric() { '*' } else { c }).collect()
-        }
+        "DATE_OF_BIRTH" | "PASSPORT_NUMBER" | "UK_NINO" => value
+            .chars()
+            .map(|c| if c.is_alphanumeric() { '*' } else { c })
+            .collect(),
         "AWS_ACCESS_KEY" => keep_prefix(value, 4),
         _ => mask_generic(value),
     };
     if masked == value && value.chars().count() > 3 {
-        value.chars().map(|c| if c.is_whitespace() { c } else { '*' }).collect()
+        value
+            .chars()
+            .map(|c| if c.is_whitespace() { c } else { '*' })
+            .collect()
     } else {
         masked
     }
@@ -122,7 +126,13 @@ fn keep_prefix(value: &str, n: usize) -> String {
     value
         .chars()
         .enumerate()
-        .map(|(i, c)| if i < n || !c.is_alphanumeric() { c } else { '*' })
+        .map(|(i, c)| {
+            if i < n || !c.is_alphanumeric() {
+                c
+            } else {
+                '*'
+            }
+        })
         .collect()
 }
 
@@ -165,35 +175,88 @@ mod tests {
 
     #[test]
     fn entity_specific_shapes() {
-        assert_eq!(mask("EMAIL_ADDRESS", "john@example.com"), "j***@e******.com");
-        assert_eq!(mask("EMAIL_ADDRESS", "jo@mail.example.co.uk"), "j*@m***.*******.**.uk");
+        assert_eq!(
+            mask("EMAIL_ADDRESS", "john@example.com"),
+            "j***@e******.com"
+        );
+        assert_eq!(
+            mask("EMAIL_ADDRESS", "jo@mail.example.co.uk"),
+            "j*@m***.*******.**.uk"
+        );
         assert_eq!(mask("US_SSN", "123-45-6789"), "***-**-6789");
         assert_eq!(mask("US_SSN", "123456789"), "*****6789");
         assert_eq!(mask("CREDIT_CARD", "4111111111111111"), "************1111");
-        assert_eq!(mask("CREDIT_CARD", "4111 1111 1111 1111"), "**** **** **** 1111");
-        assert_eq!(mask("IBAN_CODE", "DE89370400440532013000"), "DE****************3000");
-        assert_eq!(mask("IBAN_CODE", "DE89 3704 0044 0532 0130 00"), "DE** **** **** **** **30 00");
+        assert_eq!(
+            mask("CREDIT_CARD", "4111 1111 1111 1111"),
+            "**** **** **** 1111"
+        );
+        assert_eq!(
+            mask("IBAN_CODE", "DE89370400440532013000"),
+            "DE****************3000"
+        );
+        assert_eq!(
+            mask("IBAN_CODE", "DE89 3704 0044 0532 0130 00"),
+            "DE** **** **** **** **30 00"
+        );
         assert_eq!(mask("PERSON", "John Doe"), "J*** D**");
         assert_eq!(mask("PERSON", "José García-López"), "J*** G*****-L****");
         assert_eq!(mask("PHONE_NUMBER", "+44 20 7946 0958"), "+** ** **** **58");
         assert_eq!(mask("DATE_OF_BIRTH", "1985-03-14"), "****-**-**");
-        assert_eq!(mask("AWS_ACCESS_KEY", "AKIAIOSFODNN7EXAMPLE"), "AKIA****************");
+        assert_eq!(
+            mask("AWS_ACCESS_KEY", "AKIAIOSFODNN7EXAMPLE"),
+            "AKIA****************"
+        );
         assert_eq!(mask("IP_ADDRESS", "192.168.1.20"), "1**.1**.*.2*");
-        assert_eq!(mask("URL", "https://example.com/a"), "h****://e****le.c**/*");
+        assert_eq!(
+            mask("URL", "https://example.com/a"),
+            "h****://e****le.c**/*"
+        );
     }
 
     #[test]
     fn never_returns_raw_value() {
         let entities = [
-            "EMAIL_ADDRESS", "PHONE_NUMBER", "PERSON", "STREET_ADDRESS", "DATE_OF_BIRTH",
-            "CREDIT_CARD", "IBAN_CODE", "US_SSN", "UK_NINO", "UK_NHS", "PASSPORT_NUMBER",
-            "IP_ADDRESS", "MAC_ADDRESS", "GEO_COORDINATE", "URL", "AWS_ACCESS_KEY", "JWT",
-            "MEDICAL_CODE", "SOMETHING_ELSE",
+            "EMAIL_ADDRESS",
+            "PHONE_NUMBER",
+            "PERSON",
+            "STREET_ADDRESS",
+            "DATE_OF_BIRTH",
+            "CREDIT_CARD",
+            "IBAN_CODE",
+            "US_SSN",
+            "UK_NINO",
+            "UK_NHS",
+            "PASSPORT_NUMBER",
+            "IP_ADDRESS",
+            "MAC_ADDRESS",
+            "GEO_COORDINATE",
+            "URL",
+            "AWS_ACCESS_KEY",
+            "JWT",
+            "MEDICAL_CODE",
+            "SOMETHING_ELSE",
         ];
         let values = [
-            "john@example.com", "a@b", "1234", "4111111111111111", "----", "a.b.c.d", "....@....",
-            "I10", "E11.9", "12 Main Street", "::1", "a b c d", "1 2 3 4", "x@y.zz", "DE12",
-            "+1 2", "Ab", "é…é…", "J D", "0000",
+            "john@example.com",
+            "a@b",
+            "1234",
+            "4111111111111111",
+            "----",
+            "a.b.c.d",
+            "....@....",
+            "I10",
+            "E11.9",
+            "12 Main Street",
+            "::1",
+            "a b c d",
+            "1 2 3 4",
+            "x@y.zz",
+            "DE12",
+            "+1 2",
+            "Ab",
+            "é…é…",
+            "J D",
+            "0000",
         ];
         for e in entities {
             for v in values {

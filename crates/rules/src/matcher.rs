@@ -47,18 +47,126 @@ pub trait Matcher: Send + Sync {
     }
 }
 
-/// Reduce raw `(id, start, end)` reports to non-overlapping matches per
-/// pattern: leftmost start first, longest end for a start.
-fn reduce_matches(hits: &mut [(u32, usize, usize)], on_match: &mut dyn FnMut(u32, usize, usize)) {
+/// Turn Hyperscan's raw reports into exactly the matches `regex`'s
+/// `find_iter` yields, per pattern: leftmost start first, the longest end for
+/// that start, no overlaps.
+///
+/// * Patterns compiled with start-of-match tracking: Hyperscan reports, for
+///   every end offset, only the leftmost start. After a kept match `[s, e)` a
+///   later match starting at or after `e` is invisible when its leftmost
+///   start lies inside `[s, e)` ("The Quick Brown" kept, "Fox Jumps" reported
+///   as "Brown Fox Jumps"). Such a straddling report is the signal to let the
+///   `regex` crate finish that line for that one pattern.
+/// * Patterns with `track_start = false` report ends only: each value (line)
+///   holding an end is searched with the `regex` crate.
+///
+/// Values are short, so the `regex` work stays proportional to the hits.
+#[cfg_attr(not(feature = "hyperscan"), allow(dead_code))]
+fn reduce_matches(
+    hits: &mut [(u32, usize, usize)],
+    haystack: &[u8],
+    regexes: &[regex::bytes::Regex],
+    track_start: &[bool],
+    on_match: &mut dyn FnMut(u32, usize, usize),
+) {
     hits.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)));
-    let mut last: Option<(u32, usize)> = None; // (id, end of last kept match)
-    for &(id, start, end) in hits.iter() {
-        match last {
-            Some((lid, lend)) if lid == id && start < lend => continue,
-            _ => {}
+    let mut i = 0;
+    while i < hits.len() {
+        let id = hits[i].0;
+        let n = hits[i..].iter().take_while(|h| h.0 == id).count();
+        let group = &mut hits[i..i + n];
+        let re = &regexes[id as usize];
+        if track_start[id as usize] {
+            reduce_with_starts(id, group, haystack, re, on_match);
+        } else {
+            search_hit_lines(id, group, haystack, re, on_match);
         }
-        last = Some((id, end));
-        on_match(id, start, end);
+        i += n;
+    }
+}
+
+/// `group`: one pattern's reports, sorted by start, then longest end first.
+fn reduce_with_starts(
+    id: u32,
+    group: &[(u32, usize, usize)],
+    haystack: &[u8],
+    re: &regex::bytes::Regex,
+    on_match: &mut dyn FnMut(u32, usize, usize),
+) {
+    let mut kept_end = 0usize;
+    let mut i = 0;
+    while i < group.len() {
+        let (_, start, end) = group[i];
+        if start >= kept_end {
+            on_match(id, start, end);
+            kept_end = end;
+            i += 1;
+        } else if end <= kept_end {
+            i += 1; // nested in the kept match
+        } else {
+            // Straddles the kept match: let `regex` finish this line.
+            let line_end = line_end_at(haystack, kept_end);
+            regex_in(re, haystack, kept_end, line_end, id, on_match);
+            kept_end = line_end;
+            while i < group.len() && group[i].1 < line_end {
+                i += 1;
+            }
+        }
+    }
+}
+
+/// `group`: one pattern's end-only reports. Search every line holding an end.
+fn search_hit_lines(
+    id: u32,
+    group: &mut [(u32, usize, usize)],
+    haystack: &[u8],
+    re: &regex::bytes::Regex,
+    on_match: &mut dyn FnMut(u32, usize, usize),
+) {
+    group.sort_unstable_by_key(|h| h.2);
+    let mut done_until = 0usize;
+    for &(_, _, end) in group.iter() {
+        if end == 0 || end <= done_until {
+            continue;
+        }
+        // A match never contains '\n', so its last byte (end - 1) is on the line.
+        let line_start = haystack[..end - 1]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let line_end = line_end_at(haystack, end);
+        regex_in(re, haystack, line_start, line_end, id, on_match);
+        done_until = line_end;
+    }
+}
+
+/// Offset of the first '\n' at or after `pos`, or the haystack length.
+fn line_end_at(haystack: &[u8], pos: usize) -> usize {
+    haystack[pos..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(haystack.len(), |p| pos + p)
+}
+
+/// All `regex` matches starting in `from..line_end`. The haystack is cut at
+/// `line_end` (a match cannot cross it anyway) but not before `from`, so
+/// `\b` still sees the preceding byte.
+fn regex_in(
+    re: &regex::bytes::Regex,
+    haystack: &[u8],
+    from: usize,
+    line_end: usize,
+    id: u32,
+    on_match: &mut dyn FnMut(u32, usize, usize),
+) {
+    let line = &haystack[..line_end];
+    let mut pos = from;
+    while pos <= line_end {
+        let Some(m) = re.find_at(line, pos) else {
+            break;
+        };
+        on_match(id, m.start(), m.end());
+        pos = m.end().max(m.start() + 1);
     }
 }
 
@@ -129,19 +237,35 @@ pub use hs::{HyperscanMatcher, HyperscanScratch};
 mod hs {
     use std::sync::Mutex;
 
-    use hyperscan::{BlockDatabase, Builder, ExprExt, Matching, Pattern, PatternFlags, Patterns, Scratch};
+    use hyperscan::{
+        BlockDatabase, Builder, ExprExt, Matching, Pattern, PatternFlags, Patterns, Scratch,
+    };
 
-    use super::{reduce_matches, Matcher};
+    use super::{reduce_matches, Matcher, RegexMatcher};
     use crate::error::RulesError;
     use crate::ruleset::RuleSet;
 
     /// All patterns of all entities in one Hyperscan block-mode database.
     pub struct HyperscanMatcher {
         db: BlockDatabase,
+        /// Same patterns for the `regex` crate: exact spans where Hyperscan
+        /// only reports ends or hides a match (see `reduce_matches`).
+        regexes: RegexMatcher,
+        /// Per global id: compiled with `SOM_LEFTMOST`?
+        track_start: Vec<bool>,
         /// Scratch spaces are cloned from this one (`hs_clone_scratch` is
         /// cheaper than allocating). A `Scratch` is `Send` but not `Sync`,
         /// hence the mutex; it is only locked while cloning.
         prototype: Mutex<Scratch>,
+    }
+
+    impl std::fmt::Debug for HyperscanMatcher {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("HyperscanMatcher")
+                .field("patterns", &self.track_start.len())
+                .field("database_bytes", &self.db.size().ok())
+                .finish_non_exhaustive()
+        }
     }
 
     /// Per-thread state: Hyperscan scratch plus a reusable buffer for the
@@ -152,15 +276,19 @@ mod hs {
     }
 
     impl HyperscanMatcher {
-        /// Compile every pattern of `rules` (`SOM_LEFTMOST | MULTILINE`, plus
-        /// `CASELESS` where the rule says). No pattern uses `UTF8`: patterns
+        /// Compile every pattern of `rules` into one block-mode database:
+        /// `MULTILINE`, `SOM_LEFTMOST` unless the rule says `track_start =
+        /// false`, `CASELESS` where the rule says. No pattern uses `UTF8`: patterns
         /// are byte-wise (non-ASCII literals match their UTF-8 bytes), so
         /// scanning never depends on the haystack being valid UTF-8.
         pub fn compile(rules: &RuleSet) -> Result<Self, RulesError> {
             let patterns: Patterns = rules
                 .patterns()
                 .map(|(id, _, p)| {
-                    let mut flags = PatternFlags::SOM_LEFTMOST | PatternFlags::MULTILINE;
+                    let mut flags = PatternFlags::MULTILINE;
+                    if p.track_start {
+                        flags |= PatternFlags::SOM_LEFTMOST;
+                    }
                     if p.caseless {
                         flags |= PatternFlags::CASELESS;
                     }
@@ -181,12 +309,16 @@ mod hs {
                     message: "the rule set has no patterns".into(),
                 });
             }
+            let regexes = RegexMatcher::compile(rules)?;
+            let track_start = rules.patterns().map(|(_, _, p)| p.track_start).collect();
             let db: BlockDatabase = patterns.build().map_err(|e| compile_error(rules, e))?;
             let prototype = db
                 .alloc_scratch()
                 .map_err(|e| RulesError::Scan(format!("cannot allocate Hyperscan scratch: {e}")))?;
             Ok(HyperscanMatcher {
                 db,
+                regexes,
+                track_start,
                 prototype: Mutex::new(prototype),
             })
         }
@@ -198,9 +330,17 @@ mod hs {
                 match ce.expression().filter(|&i| i < rules.pattern_count()) {
                     Some(i) => {
                         let (entity, p) = rules.pattern(i as u32);
-                        (entity.source.clone(), p.id.clone(), ce.message().to_string())
+                        (
+                            entity.source.clone(),
+                            p.id.clone(),
+                            ce.message().to_string(),
+                        )
                     }
-                    None => ("(rule set)".into(), "(database)".into(), ce.message().to_string()),
+                    None => (
+                        "(rule set)".into(),
+                        "(database)".into(),
+                        ce.message().to_string(),
+                    ),
                 }
             }
             other => ("(rule set)".into(), "(database)".into(), other.to_string()),
@@ -247,7 +387,13 @@ mod hs {
                     Matching::Continue
                 })
                 .map_err(|e| RulesError::Scan(e.to_string()))?;
-            reduce_matches(hits, on_match);
+            reduce_matches(
+                hits,
+                haystack,
+                &self.regexes.regexes,
+                &self.track_start,
+                on_match,
+            );
             Ok(())
         }
     }
@@ -255,20 +401,70 @@ mod hs {
 
 #[cfg(test)]
 mod tests {
-    use super::reduce_matches;
+    use super::*;
+
+    fn one_pattern(rx: &str) -> RuleSet {
+        one_pattern_with(rx, "")
+    }
+
+    fn one_pattern_with(rx: &str, extra: &str) -> RuleSet {
+        RuleSet::from_toml_files([(
+            "t.toml".to_string(),
+            format!("entity = \"T\"\nsensitivity = \"LOW\"\n[[patterns]]\nid = \"p\"\nregex = '{rx}'\nscore = 0.5\n{extra}\n"),
+        )])
+        .unwrap()
+    }
 
     #[test]
-    fn reduce_keeps_longest_and_drops_overlaps() {
+    fn reduce_keeps_longest_and_drops_nested() {
+        let rules = one_pattern("x");
+        let re = RegexMatcher::compile(&rules).unwrap();
+        let hay = b"0123456789";
         let mut hits = vec![
             (0, 0, 4),
             (0, 0, 6),
-            (0, 1, 6),
+            (0, 1, 5),
             (0, 6, 9),
             (1, 2, 5),
             (1, 0, 3),
         ];
         let mut out = Vec::new();
-        reduce_matches(&mut hits, &mut |i, s, e| out.push((i, s, e)));
+        let regexes = vec![re.regexes[0].clone(), re.regexes[0].clone()];
+        reduce_matches(&mut hits, hay, &regexes, &[true, true], &mut |i, s, e| {
+            out.push((i, s, e))
+        });
         assert_eq!(out, vec![(0, 0, 6), (0, 6, 9), (1, 0, 3)]);
+    }
+
+    #[cfg(feature = "hyperscan")]
+    #[test]
+    fn straddling_and_end_only_matches_equal_regex() {
+        // With start tracking Hyperscan reports "Brown Fox Jumps" (leftmost
+        // start for that end); regex finds "The Quick Brown" then "Fox Jumps".
+        // Without it, only ends are reported. Both must come out as regex's.
+        let rx = r"\b[A-Z][a-z]+(?:[ ][A-Z][a-z]+){1,2}";
+        let hay = b"The Quick Brown Fox Jumps\nOver The Lazy Dog Again And Again\nno names here\nJust Once";
+        for extra in ["", "track_start = false"] {
+            let rules = one_pattern_with(rx, extra);
+            let re = RegexMatcher::compile(&rules).unwrap();
+            let hs = HyperscanMatcher::compile(&rules).unwrap();
+            let a = re.find_all(&mut (), hay).unwrap();
+            let b = hs.find_all(&mut hs.new_scratch().unwrap(), hay).unwrap();
+            assert_eq!(a, b, "{extra}");
+            let texts: Vec<&str> = a
+                .iter()
+                .map(|&(_, s, e)| std::str::from_utf8(&hay[s..e]).unwrap())
+                .collect();
+            assert_eq!(
+                texts,
+                [
+                    "The Quick Brown",
+                    "Fox Jumps",
+                    "Over The Lazy",
+                    "Dog Again And",
+                    "Just Once"
+                ]
+            );
+        }
     }
 }

@@ -91,6 +91,12 @@ pub struct PatternRule {
     pub kinds: Vec<ValueKind>,
     /// ASCII case-insensitive matching (Hyperscan `CASELESS`, regex `(?i)`).
     pub caseless: bool,
+    /// `false`: Hyperscan only reports where matches end and the `regex`
+    /// crate finds the exact spans on those values. For long shape patterns
+    /// (names, addresses) whose start-of-match tracking would make the
+    /// Hyperscan database several times larger and slower to compile.
+    /// Results are identical either way.
+    pub track_start: bool,
 }
 
 impl PatternRule {
@@ -300,6 +306,8 @@ pub(crate) struct PatternFile {
     pub kinds: Vec<ValueKind>,
     #[serde(default)]
     pub caseless: bool,
+    #[serde(default = "default_true")]
+    pub track_start: bool,
 }
 
 fn default_true() -> bool {
@@ -318,7 +326,10 @@ mod tests {
     fn tokens_split_camel_case_and_separators() {
         assert_eq!(column_tokens("customerIPAddress"), "customer ip address");
         assert_eq!(column_tokens("e-mail_2"), "e mail 2");
-        assert_eq!(column_tokens("customer.contact.Email"), "customer contact email");
+        assert_eq!(
+            column_tokens("customer.contact.Email"),
+            "customer contact email"
+        );
         assert_eq!(column_tokens("__Geburtsdatum__"), "geburtsdatum");
         assert_eq!(column_tokens("ipv4Addr"), "ipv4 addr");
         assert_eq!(column_tokens("Straße"), "straße");
@@ -345,7 +356,10 @@ mod tests {
     #[test]
     fn sensitivity_strings() {
         assert_eq!(Sensitivity::High.as_str(), "HIGH");
-        assert_eq!("medium".parse::<Sensitivity>().unwrap(), Sensitivity::Medium);
+        assert_eq!(
+            "medium".parse::<Sensitivity>().unwrap(),
+            Sensitivity::Medium
+        );
         assert!("x".parse::<Sensitivity>().is_err());
     }
 }

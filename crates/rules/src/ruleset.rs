@@ -61,10 +61,11 @@ impl RuleSet {
         for layer in layers {
             let mut seen: BTreeMap<String, String> = BTreeMap::new();
             for (name, text) in layer {
-                let mut file: EntityFile = toml::from_str(&text).map_err(|e| RulesError::Parse {
-                    file: name.clone(),
-                    source: Box::new(e),
-                })?;
+                let mut file: EntityFile =
+                    toml::from_str(&text).map_err(|e| RulesError::Parse {
+                        file: name.clone(),
+                        source: Box::new(e),
+                    })?;
                 let hinted = std::mem::take(&mut file.name_hints.context_words);
                 file.context_words.extend(hinted);
                 if let Some(first) = seen.insert(file.entity.clone(), name.clone()) {
@@ -251,6 +252,7 @@ fn build_entity(file: &EntityFile, source: &str) -> Result<EntityRule, RulesErro
             score: p.score,
             kinds: p.kinds.clone(),
             caseless: p.caseless,
+            track_start: p.track_start,
         });
     }
     let name_hints = NameHints::new(
@@ -263,7 +265,11 @@ fn build_entity(file: &EntityFile, source: &str) -> Result<EntityRule, RulesErro
         sensitivity: file.sensitivity,
         patterns,
         name_hints,
-        context_words: file.context_words.iter().map(|w| w.to_lowercase()).collect(),
+        context_words: file
+            .context_words
+            .iter()
+            .map(|w| w.to_lowercase())
+            .collect(),
         needs_name_hint: file.needs_name_hint,
         description: file.description.clone(),
         source: source.to_string(),

@@ -144,35 +144,36 @@ pub fn validate_match(kind: ValidatorKind, haystack: &[u8], start: usize, end: u
             || (sep(before(1)) && digit(before(2)))
             || (sep(after(1)) && digit(after(2)))
     };
-    let context_ok = match kind {
+    let sliced = match kind {
+        // v1.2.3.4, 10.2.3.4.5 (either end), a1.2.3.4, 1.2.3.45
         ValidatorKind::Ipv4 => {
-            !matches!(before(1), Some(b'v' | b'V' | b'.'))
-                && !(before(1).is_some_and(|b| b.is_ascii_alphanumeric()))
-                && !(after(1) == Some(b'.') && digit(after(2)))
-                && !digit(after(1))
+            matches!(before(1), Some(b'v' | b'V' | b'.'))
+                || before(1).is_some_and(|b| b.is_ascii_alphanumeric())
+                || digit(after(1))
+                || (after(1) == Some(b'.') && digit(after(2)))
         }
         ValidatorKind::Ipv6 => {
             let glue = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b':');
-            !glue(before(1))
-                && !glue(after(1))
-                && !(before(1) == Some(b'.') && digit(before(2)))
-                && !(after(1) == Some(b'.') && digit(after(2)))
+            glue(before(1))
+                || glue(after(1))
+                || (before(1) == Some(b'.') && digit(before(2)))
+                || (after(1) == Some(b'.') && digit(after(2)))
         }
         ValidatorKind::Mac => {
             let sep = |b: Option<u8>| matches!(b, Some(b':' | b'-' | b'.'));
-            !hex(before(1))
-                && !hex(after(1))
-                && !(sep(before(1)) && hex(before(2)))
-                && !(sep(after(1)) && hex(after(2)))
+            hex(before(1))
+                || hex(after(1))
+                || (sep(before(1)) && hex(before(2)))
+                || (sep(after(1)) && hex(after(2)))
         }
         ValidatorKind::Luhn
         | ValidatorKind::UsSsn
         | ValidatorKind::UkNhs
         | ValidatorKind::DateOfBirth
-        | ValidatorKind::LatLon => !numeric_continuation(),
-        _ => true,
+        | ValidatorKind::LatLon => numeric_continuation(),
+        _ => false,
     };
-    context_ok && validate(kind, candidate)
+    !sliced && validate(kind, candidate)
 }
 
 // ---------------------------------------------------------------------------
@@ -282,19 +283,94 @@ fn is_card_number(s: &str) -> bool {
 /// IBAN length per country (SWIFT IBAN registry; all SEPA countries and the
 /// other registered ones).
 const IBAN_LENGTHS: &[(&str, usize)] = &[
-    ("AD", 24), ("AE", 23), ("AL", 28), ("AT", 20), ("AZ", 28), ("BA", 20), ("BE", 16),
-    ("BG", 22), ("BH", 22), ("BI", 27), ("BR", 29), ("BY", 28), ("CH", 21), ("CR", 22),
-    ("CY", 28), ("CZ", 24), ("DE", 22), ("DJ", 27), ("DK", 18), ("DO", 28), ("EE", 20),
-    ("EG", 29), ("ES", 24), ("FI", 18), ("FK", 18), ("FO", 18), ("FR", 27), ("GB", 22),
-    ("GE", 22), ("GI", 23), ("GL", 18), ("GR", 27), ("GT", 28), ("HR", 21), ("HU", 28),
-    ("IE", 22), ("IL", 23), ("IQ", 23), ("IS", 26), ("IT", 27), ("JO", 30), ("KW", 30),
-    ("KZ", 20), ("LB", 28), ("LC", 32), ("LI", 21), ("LT", 20), ("LU", 20), ("LV", 21),
-    ("LY", 25), ("MC", 27), ("MD", 24), ("ME", 22), ("MK", 19), ("MN", 20), ("MR", 27),
-    ("MT", 31), ("MU", 30), ("NI", 28), ("NL", 18), ("NO", 15), ("OM", 23), ("PK", 24),
-    ("PL", 28), ("PS", 29), ("PT", 25), ("QA", 29), ("RO", 24), ("RS", 22), ("RU", 33),
-    ("SA", 24), ("SC", 31), ("SD", 18), ("SE", 24), ("SI", 19), ("SK", 24), ("SM", 27),
-    ("SO", 23), ("ST", 25), ("SV", 28), ("TL", 23), ("TN", 24), ("TR", 26), ("UA", 29),
-    ("VA", 22), ("VG", 24), ("XK", 20), ("YE", 30),
+    ("AD", 24),
+    ("AE", 23),
+    ("AL", 28),
+    ("AT", 20),
+    ("AZ", 28),
+    ("BA", 20),
+    ("BE", 16),
+    ("BG", 22),
+    ("BH", 22),
+    ("BI", 27),
+    ("BR", 29),
+    ("BY", 28),
+    ("CH", 21),
+    ("CR", 22),
+    ("CY", 28),
+    ("CZ", 24),
+    ("DE", 22),
+    ("DJ", 27),
+    ("DK", 18),
+    ("DO", 28),
+    ("EE", 20),
+    ("EG", 29),
+    ("ES", 24),
+    ("FI", 18),
+    ("FK", 18),
+    ("FO", 18),
+    ("FR", 27),
+    ("GB", 22),
+    ("GE", 22),
+    ("GI", 23),
+    ("GL", 18),
+    ("GR", 27),
+    ("GT", 28),
+    ("HR", 21),
+    ("HU", 28),
+    ("IE", 22),
+    ("IL", 23),
+    ("IQ", 23),
+    ("IS", 26),
+    ("IT", 27),
+    ("JO", 30),
+    ("KW", 30),
+    ("KZ", 20),
+    ("LB", 28),
+    ("LC", 32),
+    ("LI", 21),
+    ("LT", 20),
+    ("LU", 20),
+    ("LV", 21),
+    ("LY", 25),
+    ("MC", 27),
+    ("MD", 24),
+    ("ME", 22),
+    ("MK", 19),
+    ("MN", 20),
+    ("MR", 27),
+    ("MT", 31),
+    ("MU", 30),
+    ("NI", 28),
+    ("NL", 18),
+    ("NO", 15),
+    ("OM", 23),
+    ("PK", 24),
+    ("PL", 28),
+    ("PS", 29),
+    ("PT", 25),
+    ("QA", 29),
+    ("RO", 24),
+    ("RS", 22),
+    ("RU", 33),
+    ("SA", 24),
+    ("SC", 31),
+    ("SD", 18),
+    ("SE", 24),
+    ("SI", 19),
+    ("SK", 24),
+    ("SM", 27),
+    ("SO", 23),
+    ("ST", 25),
+    ("SV", 28),
+    ("TL", 23),
+    ("TN", 24),
+    ("TR", 26),
+    ("UA", 29),
+    ("VA", 22),
+    ("VG", 24),
+    ("XK", 20),
+    ("YE", 30),
 ];
 
 /// The registered IBAN length for a country code.
@@ -306,7 +382,11 @@ pub fn iban_length(country: &str) -> Option<usize> {
 }
 
 fn is_iban(s: &str) -> bool {
-    let compact: String = s.chars().filter(|c| *c != ' ').collect::<String>().to_ascii_uppercase();
+    let compact: String = s
+        .chars()
+        .filter(|c| *c != ' ')
+        .collect::<String>()
+        .to_ascii_uppercase();
     let b = compact.as_bytes();
     if b.len() < 15 || b.len() > 34 || !b.iter().all(|c| c.is_ascii_alphanumeric()) {
         return false;
@@ -370,7 +450,11 @@ fn is_us_ssn(s: &str) -> bool {
 }
 
 fn is_uk_nino(s: &str) -> bool {
-    let c: String = s.chars().filter(|c| *c != ' ').collect::<String>().to_ascii_uppercase();
+    let c: String = s
+        .chars()
+        .filter(|c| *c != ' ')
+        .collect::<String>()
+        .to_ascii_uppercase();
     let b = c.as_bytes();
     if b.len() != 9 {
         return false;
@@ -495,7 +579,10 @@ fn is_jwt(s: &str) -> bool {
     if parts.len() != 3 || parts[0].is_empty() || parts[1].is_empty() {
         return false;
     }
-    let b64 = |p: &str| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let b64 = |p: &str| {
+        p.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     if !parts.iter().all(|p| b64(p)) {
         return false;
     }
@@ -509,7 +596,9 @@ fn is_aws_access_key(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 20
         && ["AKIA", "ASIA", "ABIA", "ACCA"].contains(&&s[..4.min(s.len())])
-        && b[4..].iter().all(|c| c.is_ascii_uppercase() || (b'2'..=b'7').contains(c))
+        && b[4..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || (b'2'..=b'7').contains(c))
 }
 
 // ---------------------------------------------------------------------------
@@ -531,7 +620,11 @@ fn is_icd10(s: &str) -> bool {
     if rest.starts_with('.') && ext.is_empty() {
         return false;
     }
-    if ext.len() > 4 || !ext.bytes().all(|x| x.is_ascii_digit() || x.is_ascii_uppercase()) {
+    if ext.len() > 4
+        || !ext
+            .bytes()
+            .all(|x| x.is_ascii_digit() || x.is_ascii_uppercase())
+    {
         return false;
     }
     if third.is_ascii_uppercase() {
@@ -563,9 +656,9 @@ fn is_icd10(s: &str) -> bool {
 /// File extensions that look like TLDs in `logo@2x.png` and are not TLDs.
 const NON_TLD_EXTENSIONS: &[&str] = &[
     "png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "css", "js", "json",
-    "txt", "pdf", "doc", "docx", "xls", "xlsx", "csv", "log", "yml", "yaml", "xml", "htm",
-    "html", "gz", "tar", "tgz", "exe", "dll", "java", "class", "bin", "dat", "tmp", "bak",
-    "heic", "avif", "woff", "ttf", "map",
+    "txt", "pdf", "doc", "docx", "xls", "xlsx", "csv", "log", "yml", "yaml", "xml", "htm", "html",
+    "gz", "tar", "tgz", "exe", "dll", "java", "class", "bin", "dat", "tmp", "bak", "heic", "avif",
+    "woff", "ttf", "map",
 ];
 
 fn is_email(s: &str) -> bool {
@@ -622,7 +715,10 @@ fn is_url(s: &str) -> bool {
     let Some(rest) = rest else {
         return false;
     };
-    if rest.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+    if rest
+        .bytes()
+        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
         return false;
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
@@ -643,14 +739,18 @@ fn is_url(s: &str) -> bool {
     host == "localhost" || Ipv4Addr::from_str(host).is_ok() || is_hostname(host, false)
 }
 
-/// Regions tried for national-format numbers, in this order.
-const PHONE_REGIONS: [phonenumber::country::Id; 5] = [
-    phonenumber::country::Id::US,
-    phonenumber::country::Id::GB,
-    phonenumber::country::Id::DE,
-    phonenumber::country::Id::FR,
-    phonenumber::country::Id::ES,
-];
+/// Regions tried for a national-format number. A leading trunk `0` means
+/// GB, DE or FR; without one only the trunk-less plans (US/NANP, ES) are
+/// tried — libphonenumber would otherwise read any 10 digits as a GB or DE
+/// number with the trunk prefix left off (`1700000000` -> `0170 0000000`).
+fn phone_regions(s: &str) -> &'static [phonenumber::country::Id] {
+    use phonenumber::country::Id;
+    if s.trim_start_matches(['(', ' ']).starts_with('0') {
+        &[Id::GB, Id::DE, Id::FR]
+    } else {
+        &[Id::US, Id::ES]
+    }
+}
 
 /// International prefix `00` -> `+`, so the number parses without a region.
 fn international_form(s: &str) -> Option<String> {
@@ -664,19 +764,29 @@ fn international_form(s: &str) -> Option<String> {
     }
 }
 
-fn parse_valid(region: Option<phonenumber::country::Id>, s: &str) -> Option<phonenumber::PhoneNumber> {
-    phonenumber::parse(region, s).ok().filter(phonenumber::is_valid)
+fn parse_valid(
+    region: Option<phonenumber::country::Id>,
+    s: &str,
+) -> Option<phonenumber::PhoneNumber> {
+    phonenumber::parse(region, s)
+        .ok()
+        .filter(phonenumber::is_valid)
 }
 
 fn is_phone(s: &str) -> bool {
-    let digits = s.bytes().filter(u8::is_ascii_digit).count();
-    if !(7..=15).contains(&digits) && !(s.contains('x') || s.contains("ext")) {
+    // Digits of the number proper, before any extension ("x123", "ext. 4").
+    let number = s.split(['x', 'e']).next().unwrap_or(s);
+    let digits = number.bytes().filter(u8::is_ascii_digit).count();
+    if !(7..=15).contains(&digits) {
         return false;
     }
     if let Some(intl) = international_form(s) {
         return parse_valid(None, &intl).is_some();
     }
-    if PHONE_REGIONS.iter().any(|r| parse_valid(Some(*r), s).is_some()) {
+    if phone_regions(s)
+        .iter()
+        .any(|r| parse_valid(Some(*r), s).is_some())
+    {
         return true;
     }
     // Integer columns drop the '+': 442079460958 is +44 20 7946 0958.
@@ -689,8 +799,9 @@ fn is_phone(s: &str) -> bool {
 /// Normalise a phone number to E.164 (`+14155552671`) for right-to-be-forgotten
 /// matching. International forms (`+…`, `00…`) need no region. A national
 /// form uses `default_region` (ISO 3166 alpha-2, e.g. `"GB"`); without one it
-/// is accepted only when exactly one of US, GB, DE, FR, ES reads it as a
-/// valid number — an ambiguous number is not guessed.
+/// is accepted only when exactly one of the candidate regions reads it as a
+/// valid number (GB, DE, FR with a trunk `0`; US, ES without) — an ambiguous
+/// number is not guessed.
 pub fn normalize_phone(s: &str, default_region: Option<&str>) -> Option<String> {
     let e164 = |n: phonenumber::PhoneNumber| n.format().mode(phonenumber::Mode::E164).to_string();
     if let Some(intl) = international_form(s) {
@@ -701,7 +812,7 @@ pub fn normalize_phone(s: &str, default_region: Option<&str>) -> Option<String> 
         return parse_valid(Some(id), s).map(e164);
     }
     let mut found: Option<String> = None;
-    for r in PHONE_REGIONS {
+    for &r in phone_regions(s) {
         if let Some(n) = parse_valid(Some(r), s) {
             let f = e164(n);
             match &found {
@@ -761,24 +872,89 @@ pub(crate) fn current_year() -> i32 {
 }
 
 fn plausible_birth_date(y: i32, m: u32, d: u32) -> bool {
-    (1900..=current_year()).contains(&y) && (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m)
+    (1900..=current_year()).contains(&y)
+        && (1..=12).contains(&m)
+        && d >= 1
+        && d <= days_in_month(y, m)
 }
 
 /// Month names (en, de, fr, es; full and common abbreviations), lower-case,
 /// accents as written and folded.
 const MONTHS: &[(&str, u32)] = &[
-    ("january", 1), ("jan", 1), ("januar", 1), ("jänner", 1), ("janvier", 1), ("janv", 1), ("enero", 1), ("ene", 1),
-    ("february", 2), ("feb", 2), ("februar", 2), ("février", 2), ("fevrier", 2), ("févr", 2), ("fevr", 2), ("febrero", 2),
-    ("march", 3), ("mar", 3), ("märz", 3), ("maerz", 3), ("marz", 3), ("mars", 3), ("marzo", 3),
-    ("april", 4), ("apr", 4), ("avril", 4), ("avr", 4), ("abril", 4), ("abr", 4),
-    ("may", 5), ("mai", 5), ("mayo", 5),
-    ("june", 6), ("jun", 6), ("juni", 6), ("juin", 6), ("junio", 6),
-    ("july", 7), ("jul", 7), ("juli", 7), ("juillet", 7), ("juil", 7), ("julio", 7),
-    ("august", 8), ("aug", 8), ("août", 8), ("aout", 8), ("agosto", 8), ("ago", 8),
-    ("september", 9), ("sep", 9), ("sept", 9), ("septembre", 9), ("septiembre", 9), ("setiembre", 9),
-    ("october", 10), ("oct", 10), ("oktober", 10), ("okt", 10), ("octobre", 10), ("octubre", 10),
-    ("november", 11), ("nov", 11), ("novembre", 11), ("noviembre", 11),
-    ("december", 12), ("dec", 12), ("dezember", 12), ("dez", 12), ("décembre", 12), ("decembre", 12), ("déc", 12), ("diciembre", 12), ("dic", 12),
+    ("january", 1),
+    ("jan", 1),
+    ("januar", 1),
+    ("jänner", 1),
+    ("janvier", 1),
+    ("janv", 1),
+    ("enero", 1),
+    ("ene", 1),
+    ("february", 2),
+    ("feb", 2),
+    ("februar", 2),
+    ("février", 2),
+    ("fevrier", 2),
+    ("févr", 2),
+    ("fevr", 2),
+    ("febrero", 2),
+    ("march", 3),
+    ("mar", 3),
+    ("märz", 3),
+    ("maerz", 3),
+    ("marz", 3),
+    ("mars", 3),
+    ("marzo", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("avril", 4),
+    ("avr", 4),
+    ("abril", 4),
+    ("abr", 4),
+    ("may", 5),
+    ("mai", 5),
+    ("mayo", 5),
+    ("june", 6),
+    ("jun", 6),
+    ("juni", 6),
+    ("juin", 6),
+    ("junio", 6),
+    ("july", 7),
+    ("jul", 7),
+    ("juli", 7),
+    ("juillet", 7),
+    ("juil", 7),
+    ("julio", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("août", 8),
+    ("aout", 8),
+    ("agosto", 8),
+    ("ago", 8),
+    ("september", 9),
+    ("sep", 9),
+    ("sept", 9),
+    ("septembre", 9),
+    ("septiembre", 9),
+    ("setiembre", 9),
+    ("october", 10),
+    ("oct", 10),
+    ("oktober", 10),
+    ("okt", 10),
+    ("octobre", 10),
+    ("octubre", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("novembre", 11),
+    ("noviembre", 11),
+    ("december", 12),
+    ("dec", 12),
+    ("dezember", 12),
+    ("dez", 12),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("déc", 12),
+    ("diciembre", 12),
+    ("dic", 12),
 ];
 
 fn month_number(word: &str) -> Option<u32> {
@@ -789,7 +965,11 @@ fn month_number(word: &str) -> Option<u32> {
 fn is_date_of_birth(s: &str) -> bool {
     // Numeric forms: split on the separators the patterns allow.
     let numeric: Vec<&str> = s.split(['-', '/', '.']).collect();
-    if numeric.len() == 3 && numeric.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+    if numeric.len() == 3
+        && numeric
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
         let n: Vec<u32> = numeric.iter().map(|p| p.parse().unwrap_or(0)).collect();
         if numeric[0].len() == 4 {
             return plausible_birth_date(n[0] as i32, n[1], n[2]);
@@ -813,7 +993,9 @@ fn is_date_of_birth(s: &str) -> bool {
         let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
         if !digits.is_empty() {
             let suffix = &t[digits.len()..];
-            if !["", "st", "nd", "rd", "th", "er", "o", "º"].contains(&suffix.to_lowercase().as_str()) {
+            if !["", "st", "nd", "rd", "th", "er", "o", "º"]
+                .contains(&suffix.to_lowercase().as_str())
+            {
                 return false;
             }
             let v: u32 = digits.parse().unwrap_or(0);
@@ -892,7 +1074,7 @@ mod tests {
         no(V::Luhn, "37828224631000"); // Amex too short
         no(V::Luhn, "4111 1111-1111 1111"); // mixed separators
         no(V::Luhn, "4111111111111111111111"); // too long
-        // hex hash and a UUID's digits are not cards
+                                               // hex hash and a UUID's digits are not cards
         no(V::Luhn, "d41d8cd98f00b204e9800998ecf8427e");
         no(V::Luhn, "550e8400-e29b-41d4-a716-446655440000");
         // digits of a 16-digit timestamp-ish id failing Luhn
@@ -1087,7 +1269,10 @@ mod tests {
 
     #[test]
     fn icd10() {
-        for c in ["E11.9", "I10", "J45.909", "S72.001A", "T36.0X1A", "C4A.0", "Z3A.38", "F32.A", "M54.5", "E119"] {
+        for c in [
+            "E11.9", "I10", "J45.909", "S72.001A", "T36.0X1A", "C4A.0", "Z3A.38", "F32.A", "M54.5",
+            "E119",
+        ] {
             ok(V::Icd10, c);
         }
         no(V::Icd10, "U07.1"); // special-purpose chapter not covered by the pattern
@@ -1116,7 +1301,10 @@ mod tests {
         no(V::Email, "john@-example.com");
         no(V::Email, "john@example..com");
         no(V::Email, "john@example.abcdefghijklmnopqrstuvwxyz");
-        assert_eq!(normalize_email("  <John.Doe@Example.COM> "), "john.doe@example.com");
+        assert_eq!(
+            normalize_email("  <John.Doe@Example.COM> "),
+            "john.doe@example.com"
+        );
         assert_eq!(normalize_email("mailto:A@B.de"), "a@b.de");
     }
 
@@ -1154,18 +1342,46 @@ mod tests {
         no(V::Phone, "0000000000");
         no(V::Phone, "+99 1234 5678");
         ok(V::Phone, "442079460958");
+        ok(V::Phone, "+1 415-253-2671 ext. 42");
+        ok(V::Phone, "(415) 253-2671x123");
         ok(V::Phone, "4152532671");
+        // Bare digits are not read as GB/DE numbers missing their trunk 0.
+        no(V::Phone, "1700000000");
+        no(V::Phone, "1234567890");
     }
 
     #[test]
     fn phone_normalisation() {
-        assert_eq!(normalize_phone("+44 20 7946 0958", None).as_deref(), Some("+442079460958"));
-        assert_eq!(normalize_phone("0044 20 7946 0958", None).as_deref(), Some("+442079460958"));
-        assert_eq!(normalize_phone("020 7946 0958", Some("GB")).as_deref(), Some("+442079460958"));
-        assert_eq!(normalize_phone("030 12345678", Some("de")).as_deref(), Some("+493012345678"));
-        assert_eq!(normalize_phone("(415) 253-2671", Some("US")).as_deref(), Some("+14152532671"));
+        assert_eq!(
+            normalize_phone("+44 20 7946 0958", None).as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            normalize_phone("0044 20 7946 0958", None).as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            normalize_phone("020 7946 0958", Some("GB")).as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            normalize_phone("030 12345678", Some("de")).as_deref(),
+            Some("+493012345678")
+        );
+        assert_eq!(
+            normalize_phone("(415) 253-2671", Some("US")).as_deref(),
+            Some("+14152532671")
+        );
         assert_eq!(normalize_phone("not a phone", Some("US")), None);
         assert_eq!(normalize_phone("020 7946 0958", Some("XX")), None);
+        assert_eq!(
+            normalize_phone("(415) 253-2671", None).as_deref(),
+            Some("+14152532671")
+        );
+        assert_eq!(
+            normalize_phone("612 345 678", None).as_deref(),
+            Some("+34612345678")
+        );
     }
 
     #[test]

@@ -37,7 +37,12 @@ fn rules() -> RuleSet {
 }
 
 /// Validated `(entity, matched text)` pairs found in `text`.
-fn detect<M: Matcher>(rules: &RuleSet, m: &M, scratch: &mut M::Scratch, text: &str) -> BTreeSet<(String, String)> {
+fn detect<M: Matcher>(
+    rules: &RuleSet,
+    m: &M,
+    scratch: &mut M::Scratch,
+    text: &str,
+) -> BTreeSet<(String, String)> {
     let hay = text.as_bytes();
     let mut out = BTreeSet::new();
     m.scan(scratch, hay, &mut |id, s, e| {
@@ -65,7 +70,11 @@ fn positives() -> Vec<(&'static str, String, String)> {
     let v = |e: &'static str, s: &str| (e, s.to_string(), s.to_string());
     let w = |e: &'static str, s: &str, m: &str| (e, s.to_string(), m.to_string());
     vec![
-        w("EMAIL_ADDRESS", "contact: john.doe@example.com.", "john.doe@example.com"),
+        w(
+            "EMAIL_ADDRESS",
+            "contact: john.doe@example.com.",
+            "john.doe@example.com",
+        ),
         v("EMAIL_ADDRESS", "j.müller+news@mail.example.de"),
         v("PHONE_NUMBER", "+44 20 7946 0958"),
         v("PHONE_NUMBER", "+1-415-253-2671"),
@@ -128,7 +137,11 @@ fn positives() -> Vec<(&'static str, String, String)> {
         v("MAC_ADDRESS", "001a.2b3c.4d5e"),
         v("GEO_COORDINATE", "48.8566, 2.3522"),
         v("GEO_COORDINATE", "-33.8688,151.2093"),
-        w("URL", "see https://example.com/path?q=1.", "https://example.com/path?q=1"),
+        w(
+            "URL",
+            "see https://example.com/path?q=1.",
+            "https://example.com/path?q=1",
+        ),
         v("URL", "www.example.de/impressum"),
         v("URL", "ftp://files.example.org/pub/"),
         v("AWS_ACCESS_KEY", "AKIAIOSFODNN7EXAMPLE"),
@@ -141,7 +154,15 @@ fn positives() -> Vec<(&'static str, String, String)> {
 
 /// (value, entities that must NOT be found in it)
 fn negatives() -> Vec<(&'static str, &'static [&'static str])> {
-    const ALL_IDS: &[&str] = &["CREDIT_CARD", "MAC_ADDRESS", "AWS_ACCESS_KEY", "US_SSN", "UK_NHS", "IBAN_CODE", "IP_ADDRESS"];
+    const ALL_IDS: &[&str] = &[
+        "CREDIT_CARD",
+        "MAC_ADDRESS",
+        "AWS_ACCESS_KEY",
+        "US_SSN",
+        "UK_NHS",
+        "IBAN_CODE",
+        "IP_ADDRESS",
+    ];
     vec![
         ("version 10.2.3.4.5", &["IP_ADDRESS"]),
         ("v1.2.3.4", &["IP_ADDRESS"]),
@@ -195,22 +216,51 @@ fn builtin_loads_all_core_entities() {
     }
     for e in r.entities() {
         assert!(!e.patterns.is_empty(), "{} has no patterns", e.entity);
-        assert!(!e.name_hints.positive_patterns().is_empty(), "{} has no name hints", e.entity);
-        assert!(!e.context_words.is_empty(), "{} has no context words", e.entity);
+        assert!(
+            !e.name_hints.positive_patterns().is_empty(),
+            "{} has no name hints",
+            e.entity
+        );
+        assert!(
+            !e.context_words.is_empty(),
+            "{} has no context words",
+            e.entity
+        );
         assert!(!e.description.is_empty());
         assert!(e.source.starts_with("builtin:"), "{}", e.source);
     }
     assert_eq!(r.fingerprint().len(), 64);
-    assert_eq!(r.fingerprint(), rules().fingerprint(), "fingerprint is deterministic");
+    assert_eq!(
+        r.fingerprint(),
+        rules().fingerprint(),
+        "fingerprint is deterministic"
+    );
 }
 
 #[test]
 fn sensitivities_follow_entities_md() {
     let r = rules();
-    for e in ["US_SSN", "CREDIT_CARD", "IBAN_CODE", "UK_NINO", "UK_NHS", "PASSPORT_NUMBER", "MEDICAL_CODE", "AWS_ACCESS_KEY", "JWT"] {
+    for e in [
+        "US_SSN",
+        "CREDIT_CARD",
+        "IBAN_CODE",
+        "UK_NINO",
+        "UK_NHS",
+        "PASSPORT_NUMBER",
+        "MEDICAL_CODE",
+        "AWS_ACCESS_KEY",
+        "JWT",
+    ] {
         assert_eq!(r.sensitivity_of(e), Some(Sensitivity::High), "{e}");
     }
-    for e in ["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "DATE_OF_BIRTH", "GEO_COORDINATE"] {
+    for e in [
+        "PERSON",
+        "EMAIL_ADDRESS",
+        "PHONE_NUMBER",
+        "STREET_ADDRESS",
+        "DATE_OF_BIRTH",
+        "GEO_COORDINATE",
+    ] {
         assert_eq!(r.sensitivity_of(e), Some(Sensitivity::Medium), "{e}");
     }
     for e in ["IP_ADDRESS", "MAC_ADDRESS", "URL"] {
@@ -227,11 +277,20 @@ fn integer_kind_patterns_exist_for_numeric_ids() {
     let r = rules();
     for e in ["US_SSN", "CREDIT_CARD", "PHONE_NUMBER", "UK_NHS"] {
         assert!(
-            r.entity(e).unwrap().patterns.iter().any(|p| p.applies_to(ValueKind::Integer)),
+            r.entity(e)
+                .unwrap()
+                .patterns
+                .iter()
+                .any(|p| p.applies_to(ValueKind::Integer)),
             "{e} should scan integer columns"
         );
     }
-    assert!(r.entity("DATE_OF_BIRTH").unwrap().patterns.iter().any(|p| p.applies_to(ValueKind::Date)));
+    assert!(r
+        .entity("DATE_OF_BIRTH")
+        .unwrap()
+        .patterns
+        .iter()
+        .any(|p| p.applies_to(ValueKind::Date)));
 }
 
 #[test]
@@ -252,7 +311,9 @@ fn check_positives<M: Matcher>(m: &M) {
     for (entity, text, expected) in positives() {
         let found = detect(&r, m, &mut s, &text);
         if !found.contains(&(entity.to_string(), expected.clone())) {
-            failures.push(format!("{entity}: {text:?} (expected {expected:?}) -> {found:?}"));
+            failures.push(format!(
+                "{entity}: {text:?} (expected {expected:?}) -> {found:?}"
+            ));
         }
     }
     assert!(failures.is_empty(), "missed:\n{}", failures.join("\n"));
@@ -270,7 +331,11 @@ fn check_negatives<M: Matcher>(m: &M) {
             }
         }
     }
-    assert!(failures.is_empty(), "false positives:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "false positives:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -344,15 +409,26 @@ fn hyperscan_and_regex_agree() {
     let hs = HyperscanMatcher::compile(&r).unwrap();
     let re = RegexMatcher::compile(&r).unwrap();
     let corpus = joined_corpus();
-    let a = hs.find_all(&mut hs.new_scratch().unwrap(), corpus.as_bytes()).unwrap();
-    let b = re.find_all(&mut re.new_scratch().unwrap(), corpus.as_bytes()).unwrap();
+    let a = hs
+        .find_all(&mut hs.new_scratch().unwrap(), corpus.as_bytes())
+        .unwrap();
+    let b = re
+        .find_all(&mut re.new_scratch().unwrap(), corpus.as_bytes())
+        .unwrap();
     if a != b {
         let sa: BTreeSet<_> = a.iter().copied().collect();
         let sb: BTreeSet<_> = b.iter().copied().collect();
         let show = |set: &BTreeSet<(u32, usize, usize)>| {
             set.iter()
                 .take(20)
-                .map(|&(id, s, e)| format!("{}:{} {:?}", r.pattern(id).0.entity, r.pattern(id).1.id, &corpus[s..e]))
+                .map(|&(id, s, e)| {
+                    format!(
+                        "{}:{} {:?}",
+                        r.pattern(id).0.entity,
+                        r.pattern(id).1.id,
+                        &corpus[s..e]
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n  ")
         };
@@ -362,7 +438,11 @@ fn hyperscan_and_regex_agree() {
             show(&sb.difference(&sa).copied().collect())
         );
     }
-    assert!(a.len() > 100, "corpus should produce many matches, got {}", a.len());
+    assert!(
+        a.len() > 100,
+        "corpus should produce many matches, got {}",
+        a.len()
+    );
 }
 
 fn check_no_match_spans_newline<M: Matcher>(m: &M) {
@@ -371,7 +451,10 @@ fn check_no_match_spans_newline<M: Matcher>(m: &M) {
     let mut n = 0;
     m.scan(&mut s, corpus.as_bytes(), &mut |_, st, e| {
         n += 1;
-        assert!(!corpus.as_bytes()[st..e].contains(&b'\n'), "match {st}..{e} spans a newline");
+        assert!(
+            !corpus.as_bytes()[st..e].contains(&b'\n'),
+            "match {st}..{e} spans a newline"
+        );
     })
     .unwrap();
     assert!(n > 0);
@@ -418,13 +501,18 @@ fn hyperscan_scratch_per_thread() {
     let r = rules();
     let hs = HyperscanMatcher::compile(&r).unwrap();
     let corpus = joined_corpus();
-    let expected = hs.find_all(&mut hs.new_scratch().unwrap(), corpus.as_bytes()).unwrap();
+    let expected = hs
+        .find_all(&mut hs.new_scratch().unwrap(), corpus.as_bytes())
+        .unwrap();
     std::thread::scope(|sc| {
         for _ in 0..4 {
             sc.spawn(|| {
                 let mut scratch = hs.new_scratch().unwrap();
                 for _ in 0..3 {
-                    assert_eq!(hs.find_all(&mut scratch, corpus.as_bytes()).unwrap(), expected);
+                    assert_eq!(
+                        hs.find_all(&mut scratch, corpus.as_bytes()).unwrap(),
+                        expected
+                    );
                 }
             });
         }
@@ -435,24 +523,138 @@ fn hyperscan_scratch_per_thread() {
 fn name_hints_cover_locales() {
     let r = rules();
     let cases: &[(&str, &[&str], &[&str])] = &[
-        ("EMAIL_ADDRESS", &["email", "E-Mail", "customer.contact.email", "courriel", "correo_electronico", "emailAddress"], &["email_opt_in", "email_verified"]),
-        ("PHONE_NUMBER", &["phone", "tel", "Telefonnummer", "telefono", "téléphone", "mobile", "handy", "movil", "portable"], &["phone_type", "mobile_os"]),
-        ("PERSON", &["name", "first_name", "Vorname", "Nachname", "prenom", "nom", "nombre", "apellido", "lastName"], &["file_name", "username", "company_name"]),
-        ("STREET_ADDRESS", &["address", "street", "Strasse", "straße", "adresse", "rue", "calle", "direccion", "dirección"], &["email_address", "ip_address", "mac_address"]),
-        ("DATE_OF_BIRTH", &["dob", "birth_date", "geburtsdatum", "date_naissance", "fecha_nacimiento", "dateOfBirth"], &["birth_place", "geburtsort"]),
-        ("CREDIT_CARD", &["card_number", "cc_num", "pan", "kreditkarte", "carte_bancaire", "tarjeta"], &["card_type", "card_holder", "scorecard"]),
-        ("US_SSN", &["ssn", "social_security_number"], &["ssn_verified"]),
+        (
+            "EMAIL_ADDRESS",
+            &[
+                "email",
+                "E-Mail",
+                "customer.contact.email",
+                "courriel",
+                "correo_electronico",
+                "emailAddress",
+            ],
+            &["email_opt_in", "email_verified"],
+        ),
+        (
+            "PHONE_NUMBER",
+            &[
+                "phone",
+                "tel",
+                "Telefonnummer",
+                "telefono",
+                "téléphone",
+                "mobile",
+                "handy",
+                "movil",
+                "portable",
+            ],
+            &["phone_type", "mobile_os"],
+        ),
+        (
+            "PERSON",
+            &[
+                "name",
+                "first_name",
+                "Vorname",
+                "Nachname",
+                "prenom",
+                "nom",
+                "nombre",
+                "apellido",
+                "lastName",
+            ],
+            &["file_name", "username", "company_name"],
+        ),
+        (
+            "STREET_ADDRESS",
+            &[
+                "address",
+                "street",
+                "Strasse",
+                "straße",
+                "adresse",
+                "rue",
+                "calle",
+                "direccion",
+                "dirección",
+            ],
+            &["email_address", "ip_address", "mac_address"],
+        ),
+        (
+            "DATE_OF_BIRTH",
+            &[
+                "dob",
+                "birth_date",
+                "geburtsdatum",
+                "date_naissance",
+                "fecha_nacimiento",
+                "dateOfBirth",
+            ],
+            &["birth_place", "geburtsort"],
+        ),
+        (
+            "CREDIT_CARD",
+            &[
+                "card_number",
+                "cc_num",
+                "pan",
+                "kreditkarte",
+                "carte_bancaire",
+                "tarjeta",
+            ],
+            &["card_type", "card_holder", "scorecard"],
+        ),
+        (
+            "US_SSN",
+            &["ssn", "social_security_number"],
+            &["ssn_verified"],
+        ),
         ("UK_NINO", &["nino", "national_insurance_number"], &[]),
         ("UK_NHS", &["nhs_number", "nhs"], &["nhs_trust"]),
-        ("PASSPORT_NUMBER", &["passport", "reisepass", "passeport", "pasaporte"], &["password"]),
+        (
+            "PASSPORT_NUMBER",
+            &["passport", "reisepass", "passeport", "pasaporte"],
+            &["password"],
+        ),
         ("IBAN_CODE", &["iban", "IBAN"], &["iban_valid"]),
-        ("IP_ADDRESS", &["ip", "ip_addr", "client_ip", "ipAddress"], &["ip_version", "build_version"]),
-        ("MAC_ADDRESS", &["mac", "mac_address", "macAddr"], &["macos_version"]),
-        ("GEO_COORDINATE", &["lat", "lon", "latitude", "longitude", "breite", "länge", "latitud"], &["location_id"]),
+        (
+            "IP_ADDRESS",
+            &["ip", "ip_addr", "client_ip", "ipAddress"],
+            &["ip_version", "build_version"],
+        ),
+        (
+            "MAC_ADDRESS",
+            &["mac", "mac_address", "macAddr"],
+            &["macos_version"],
+        ),
+        (
+            "GEO_COORDINATE",
+            &[
+                "lat",
+                "lon",
+                "latitude",
+                "longitude",
+                "breite",
+                "länge",
+                "latitud",
+            ],
+            &["location_id"],
+        ),
         ("URL", &["url", "website", "homepageUrl"], &["url_count"]),
         ("AWS_ACCESS_KEY", &["aws_access_key", "access_key_id"], &[]),
         ("JWT", &["jwt", "token", "id_token"], &["token_type"]),
-        ("MEDICAL_CODE", &["icd", "icd10_code", "diagnosis", "diagnose", "diagnostic", "diagnóstico"], &["diagnosis_date"]),
+        (
+            "MEDICAL_CODE",
+            &[
+                "icd",
+                "icd10_code",
+                "diagnosis",
+                "diagnose",
+                "diagnostic",
+                "diagnóstico",
+            ],
+            &["diagnosis_date"],
+        ),
     ];
     for (entity, pos, neg) in cases {
         let h = &r.entity(entity).unwrap().name_hints;
@@ -484,7 +686,10 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(tag: &str) -> Self {
-        let p = std::env::temp_dir().join(format!("lakewarden-rules-test-{tag}-{}", std::process::id()));
+        let p = std::env::temp_dir().join(format!(
+            "lakewarden-rules-test-{tag}-{}",
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
@@ -539,7 +744,10 @@ fn user_dir_overrides_and_adds() {
     let r = RuleSet::load(Some(&dir.0)).unwrap();
     let names: Vec<&str> = r.entities().iter().map(|e| e.entity.as_str()).collect();
     assert!(names.contains(&"EMPLOYEE_ID"));
-    assert!(!names.contains(&"JWT"), "enabled = false removes the entity");
+    assert!(
+        !names.contains(&"JWT"),
+        "enabled = false removes the entity"
+    );
     assert_eq!(names.len(), 18);
     let email = r.entity("EMAIL_ADDRESS").unwrap();
     assert_eq!(email.sensitivity, Sensitivity::High);
@@ -549,19 +757,32 @@ fn user_dir_overrides_and_adds() {
     assert_ne!(r.fingerprint(), base.fingerprint());
 
     let m = RegexMatcher::compile(&r).unwrap();
-    let found = detect(&r, &m, &mut (), "EMP-123456 john@acme.example jane@other.example");
+    let found = detect(
+        &r,
+        &m,
+        &mut (),
+        "EMP-123456 john@acme.example jane@other.example",
+    );
     assert!(found.contains(&("EMPLOYEE_ID".into(), "EMP-123456".into())));
     assert!(found.contains(&("EMAIL_ADDRESS".into(), "john@acme.example".into())));
     assert!(!found.iter().any(|(_, v)| v == "jane@other.example"));
     #[cfg(feature = "hyperscan")]
     {
         let hs = HyperscanMatcher::compile(&r).unwrap();
-        let found_hs = detect(&r, &hs, &mut hs.new_scratch().unwrap(), "EMP-123456 john@acme.example");
+        let found_hs = detect(
+            &r,
+            &hs,
+            &mut hs.new_scratch().unwrap(),
+            "EMP-123456 john@acme.example",
+        );
         assert!(found_hs.contains(&("EMPLOYEE_ID".into(), "EMP-123456".into())));
     }
 
     // No user dir = built-ins.
-    assert_eq!(RuleSet::load(None).unwrap().fingerprint(), base.fingerprint());
+    assert_eq!(
+        RuleSet::load(None).unwrap().fingerprint(),
+        base.fingerprint()
+    );
 }
 
 #[test]
@@ -574,7 +795,10 @@ fn errors_name_file_and_pattern() {
     let err = RuleSet::load(Some(&dir.0)).unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, RulesError::InvalidPattern { .. }), "{msg}");
-    assert!(msg.contains("bad.toml") && msg.contains("spacey") && msg.contains("newline"), "{msg}");
+    assert!(
+        msg.contains("bad.toml") && msg.contains("spacey") && msg.contains("newline"),
+        "{msg}"
+    );
 
     let dir = TempDir::new("bad-toml");
     dir.write("broken.toml", "entity = \"X\"\nsensitivity = \"EXTREME\"\n");
@@ -582,9 +806,15 @@ fn errors_name_file_and_pattern() {
     assert!(msg.contains("broken.toml"), "{msg}");
 
     let dir = TempDir::new("typo");
-    dir.write("typo.toml", "entity = \"X\"\nsensitivity = \"LOW\"\nneeds_name_hnt = true\n");
+    dir.write(
+        "typo.toml",
+        "entity = \"X\"\nsensitivity = \"LOW\"\nneeds_name_hnt = true\n",
+    );
     let msg = RuleSet::load(Some(&dir.0)).unwrap_err().to_string();
-    assert!(msg.contains("typo.toml") && msg.contains("needs_name_hnt"), "{msg}");
+    assert!(
+        msg.contains("typo.toml") && msg.contains("needs_name_hnt"),
+        "{msg}"
+    );
 
     let dir = TempDir::new("dup");
     dir.write("a.toml", EMPLOYEE_ID);
@@ -598,7 +828,10 @@ fn errors_name_file_and_pattern() {
         "entity = \"D\"\nsensitivity = \"LOW\"\n[[patterns]]\nid = \"a\"\nregex = 'x1'\nscore = 0.5\n[[patterns]]\nid = \"a\"\nregex = 'x2'\nscore = 0.5\n",
     );
     let msg = RuleSet::load(Some(&dir.0)).unwrap_err().to_string();
-    assert!(msg.contains("d.toml") && msg.contains("`a`") && msg.contains("duplicate"), "{msg}");
+    assert!(
+        msg.contains("d.toml") && msg.contains("`a`") && msg.contains("duplicate"),
+        "{msg}"
+    );
 
     let err = RuleSet::load(Some(std::path::Path::new("/nonexistent/lakewarden"))).unwrap_err();
     assert!(matches!(err, RulesError::Io { .. }), "{err}");
@@ -612,14 +845,21 @@ fn context_words_inside_name_hints_table_are_accepted() {
             .to_string(),
     )])
     .unwrap();
-    assert_eq!(r.entity("X").unwrap().context_words, vec!["foo".to_string()]);
+    assert_eq!(
+        r.entity("X").unwrap().context_words,
+        vec!["foo".to_string()]
+    );
 }
 
 #[cfg(feature = "hyperscan")]
 #[test]
 fn hyperscan_compile_error_names_file_and_pattern() {
     // Accepted by regex-syntax, refused by Hyperscan with SOM_LEFTMOST.
-    let candidates = [r"(?:[a-z]{1,40}[0-9]){30}[a-z]{1,40}z", r"[a-z]{1000,}x[a-z]{1000}", r"(?:a|b|c){5000}"];
+    let candidates = [
+        r"(?:[a-z]{1,40}[0-9]){30}[a-z]{1,40}z",
+        r"[a-z]{1000,}x[a-z]{1000}",
+        r"(?:a|b|c){5000}",
+    ];
     for rx in candidates {
         let text = format!(
             "entity = \"HS\"\nsensitivity = \"LOW\"\n[[patterns]]\nid = \"ok\"\nregex = 'abc'\nscore = 0.1\n[[patterns]]\nid = \"too_big\"\nregex = '{rx}'\nscore = 0.1\n"
@@ -627,7 +867,10 @@ fn hyperscan_compile_error_names_file_and_pattern() {
         let r = RuleSet::from_toml_files([("hs_test.toml".to_string(), text)]).unwrap();
         if let Err(err) = HyperscanMatcher::compile(&r) {
             let msg = err.to_string();
-            assert!(msg.contains("hs_test.toml") && msg.contains("too_big"), "{msg}");
+            assert!(
+                msg.contains("hs_test.toml") && msg.contains("too_big"),
+                "{msg}"
+            );
             return;
         }
     }

@@ -54,7 +54,10 @@ pub enum ScanError {
 impl ScanError {
     /// Usage / configuration problems (exit code 2) vs fatal run errors (1).
     pub fn is_usage(&self) -> bool {
-        matches!(self, ScanError::Rules(_) | ScanError::Root(lakewarden_lake::LakeError::BadUri { .. }))
+        matches!(
+            self,
+            ScanError::Rules(_) | ScanError::Root(lakewarden_lake::LakeError::BadUri { .. })
+        )
     }
 }
 
@@ -117,11 +120,18 @@ struct Outcome {
 const GROUP_COMMIT_DATASETS: usize = 64;
 const GROUP_COMMIT_EVERY: Duration = Duration::from_secs(2);
 
-pub async fn run_scan(cfg: ScanConfig, progress: Arc<dyn Progress>) -> Result<ScanSummary, ScanError> {
+pub async fn run_scan(
+    cfg: ScanConfig,
+    progress: Arc<dyn Progress>,
+) -> Result<ScanSummary, ScanError> {
     let started_at = Utc::now();
     let rules = Arc::new(RuleSet::load(cfg.rules_dir.as_deref())?);
     let matcher = Arc::new(HyperscanMatcher::compile(&rules)?);
-    let classifier = Arc::new(Classifier::new(rules.clone(), matcher, cfg.classifier.clone()));
+    let classifier = Arc::new(Classifier::new(
+        rules.clone(),
+        matcher,
+        cfg.classifier.clone(),
+    ));
     let fingerprint = rules.fingerprint().to_string();
     // Parse every root before anything is written: a bad URI is a usage error.
     let locations: Vec<LakeLocation> = cfg
@@ -143,7 +153,11 @@ pub async fn run_scan(cfg: ScanConfig, progress: Arc<dyn Progress>) -> Result<Sc
         started_at.format("%Y%m%dT%H%M%SZ"),
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
-    let mode = if cfg.read.full { ScanMode::Full } else { ScanMode::Sample };
+    let mode = if cfg.read.full {
+        ScanMode::Full
+    } else {
+        ScanMode::Sample
+    };
     let mut run = ScanRunRow {
         run_id: run_id.clone(),
         started_at,
@@ -227,7 +241,11 @@ pub async fn run_scan(cfg: ScanConfig, progress: Arc<dyn Progress>) -> Result<Sc
             match item {
                 Ok(o) => {
                     let status = o.dataset.status;
-                    progress.dataset_done(&o.dataset.dataset_uri, o.dataset.bytes_read as u64, status.as_str());
+                    progress.dataset_done(
+                        &o.dataset.dataset_uri,
+                        o.dataset.bytes_read as u64,
+                        status.as_str(),
+                    );
                     match status {
                         DatasetStatus::Ok => summary.datasets_scanned += 1,
                         DatasetStatus::Unsupported => summary.datasets_unsupported += 1,
@@ -241,7 +259,10 @@ pub async fn run_scan(cfg: ScanConfig, progress: Arc<dyn Progress>) -> Result<Sc
                     summary.columns += o.columns.len() as u64;
                     summary.findings += o.findings.len() as u64;
                     for f in &o.findings {
-                        *summary.findings_by_entity.entry(f.entity.clone()).or_default() += 1;
+                        *summary
+                            .findings_by_entity
+                            .entry(f.entity.clone())
+                            .or_default() += 1;
                     }
                     summary.rows_sampled += o.rows_sampled;
                     summary.bytes_read += o.dataset.bytes_read as u64;
@@ -254,7 +275,9 @@ pub async fn run_scan(cfg: ScanConfig, progress: Arc<dyn Progress>) -> Result<Sc
                     summary.errors.push(line);
                 }
             }
-            if pending_n >= GROUP_COMMIT_DATASETS || (pending_n > 0 && last_commit.elapsed() >= GROUP_COMMIT_EVERY) {
+            if pending_n >= GROUP_COMMIT_DATASETS
+                || (pending_n > 0 && last_commit.elapsed() >= GROUP_COMMIT_EVERY)
+            {
                 catalog.commit(std::mem::take(&mut pending)).await?;
                 pending_n = 0;
                 last_commit = Instant::now();
@@ -271,7 +294,9 @@ pub async fn run_scan(cfg: ScanConfig, progress: Arc<dyn Progress>) -> Result<Sc
                 progress.error(&line);
                 summary.errors.push(line);
             }
-            Err(e) => summary.errors.push(format!("{}: discovery task failed: {e}", loc.root_uri())),
+            Err(e) => summary
+                .errors
+                .push(format!("{}: discovery task failed: {e}", loc.root_uri())),
         }
     }
 
@@ -322,7 +347,12 @@ fn catalog_format(f: &Format) -> DatasetFormat {
     }
 }
 
-async fn scan_dataset(ctx: &RunContext, reader: &Reader, loc: &LakeLocation, ds: DatasetRef) -> Outcome {
+async fn scan_dataset(
+    ctx: &RunContext,
+    reader: &Reader,
+    loc: &LakeLocation,
+    ds: DatasetRef,
+) -> Outcome {
     let span = tracing::info_span!("dataset", uri = %ds.dataset_uri);
     let _enter = span.enter();
     let mut row = DatasetRow {
@@ -428,7 +458,11 @@ fn catalog_method(m: Method) -> CatalogMethod {
     }
 }
 
-fn rows_of(ctx: &RunContext, uri: &str, results: Vec<ColumnResult>) -> (Vec<ColumnRow>, Vec<ClassificationRow>) {
+fn rows_of(
+    ctx: &RunContext,
+    uri: &str,
+    results: Vec<ColumnResult>,
+) -> (Vec<ColumnRow>, Vec<ClassificationRow>) {
     let mut columns = Vec::with_capacity(results.len());
     let mut findings = Vec::new();
     for r in results {
@@ -447,7 +481,11 @@ fn rows_of(ctx: &RunContext, uri: &str, results: Vec<ColumnResult>) -> (Vec<Colu
                 evidence: f.evidence.join(" | "),
                 explanation: f.explanation.to_string(),
                 run_id: ctx.run_id.clone(),
-                first_seen_run: ctx.first_seen.get(&key).cloned().unwrap_or_else(|| ctx.run_id.clone()),
+                first_seen_run: ctx
+                    .first_seen
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_else(|| ctx.run_id.clone()),
                 last_seen_run: ctx.run_id.clone(),
                 ruleset_fingerprint: ctx.fingerprint.clone(),
             });

@@ -1,0 +1,216 @@
+//! The demo lake against its truth file: per-entity precision and recall,
+//! no trap false positives, every sparse column found in sample mode.
+
+use crate::util::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+type Key = (String, String, String); // (dataset path, column_path, entity)
+
+struct Truth {
+    positives: BTreeSet<Key>,
+    traps: BTreeSet<(String, String)>,
+    sparse: BTreeSet<Key>,
+    statuses: BTreeMap<String, (String, Option<u64>)>,
+}
+
+fn load_truth() -> Truth {
+    let t: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(repo().join("fixtures/demo-lake.truth.json")).unwrap(),
+    )
+    .unwrap();
+    let mut truth = Truth {
+        positives: BTreeSet::new(),
+        traps: BTreeSet::new(),
+        sparse: BTreeSet::new(),
+        statuses: BTreeMap::new(),
+    };
+    for d in t["datasets"].as_array().unwrap() {
+        let path = d["path"].as_str().unwrap().to_string();
+        truth.statuses.insert(
+            path.clone(),
+            (
+                d["status"].as_str().unwrap_or("ok").to_string(),
+                d["rows"].as_u64(),
+            ),
+        );
+        for c in d["columns"].as_array().into_iter().flatten() {
+            let col = c["column_path"].as_str().unwrap().to_string();
+            let entities: Vec<String> = c["entities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e.as_str().unwrap().to_string())
+                .collect();
+            if c.get("trap").is_some() && entities.is_empty() {
+                truth.traps.insert((path.clone(), col.clone()));
+            }
+            for e in entities {
+                let share = c["shares"][&e]
+                    .as_f64()
+                    .or(c["share"].as_f64())
+                    .unwrap_or(1.0);
+                let key = (path.clone(), col.clone(), e);
+                if share < 0.1 {
+                    truth.sparse.insert(key.clone());
+                }
+                truth.positives.insert(key);
+            }
+        }
+    }
+    truth
+}
+
+fn found(catalog: &std::path::Path) -> BTreeSet<Key> {
+    let root = uri_of(&demo_lake());
+    query(
+        catalog,
+        "SELECT dataset_uri, column_path, entity FROM classifications",
+    )
+    .iter()
+    .map(|r| {
+        let ds = str_of(r, "dataset_uri")
+            .strip_prefix(&format!("{root}/"))
+            .unwrap_or_else(|| panic!("finding outside the lake: {r}"))
+            .to_string();
+        (
+            ds,
+            str_of(r, "column_path").to_string(),
+            str_of(r, "entity").to_string(),
+        )
+    })
+    .collect()
+}
+
+fn report(truth: &Truth, got: &BTreeSet<Key>) -> (f64, String) {
+    let mut per: BTreeMap<&str, (u32, u32, u32)> = BTreeMap::new();
+    for k in got {
+        let e = per.entry(k.2.as_str()).or_default();
+        if truth.positives.contains(k) {
+            e.0 += 1
+        } else {
+            e.1 += 1
+        }
+    }
+    for k in &truth.positives {
+        if !got.contains(k) {
+            per.entry(k.2.as_str()).or_default().2 += 1;
+        }
+    }
+    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+    let mut out = String::from("entity            tp  fp  fn  precision recall\n");
+    for (e, (t, f, n)) in &per {
+        tp += t;
+        fp += f;
+        fn_ += n;
+        let p = *t as f64 / (*t + *f).max(1) as f64;
+        let r = *t as f64 / (*t + *n).max(1) as f64;
+        out += &format!("{e:<16} {t:>4} {f:>3} {n:>3}  {p:>8.2} {r:>6.2}\n");
+    }
+    let p = tp as f64 / (tp + fp).max(1) as f64;
+    let r = tp as f64 / (tp + fn_).max(1) as f64;
+    let f1 = 2.0 * p * r / (p + r).max(f64::EPSILON);
+    out += &format!("micro: precision {p:.3} recall {r:.3} F1 {f1:.3}\n");
+    for k in got.difference(&truth.positives) {
+        out += &format!("  false positive: {k:?}\n");
+    }
+    for k in truth.positives.difference(got) {
+        out += &format!("  missed: {k:?}\n");
+    }
+    (f1, out)
+}
+
+/// Accuracy floor of the foundation; issue 4 raises it to 0.97.
+const MIN_MICRO_F1: f64 = 0.90;
+
+#[test]
+fn demo_lake_matches_its_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog");
+    let o = scan(&catalog, &[&demo_lake()], &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "scan failed: {}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let truth = load_truth();
+    let got = found(&catalog);
+    let (f1, text) = report(&truth, &got);
+    eprintln!("{text}");
+    for (ds, col) in &truth.traps {
+        let hits: Vec<&Key> = got.iter().filter(|k| &k.0 == ds && &k.1 == col).collect();
+        assert!(
+            hits.is_empty(),
+            "trap column {ds} {col} classified: {hits:?}"
+        );
+    }
+    for k in &truth.sparse {
+        assert!(
+            got.contains(k),
+            "sparse column not found in sample mode: {k:?}\n{text}"
+        );
+    }
+    assert!(
+        f1 >= MIN_MICRO_F1,
+        "micro-F1 {f1:.3} below {MIN_MICRO_F1}\n{text}"
+    );
+
+    // Datasets: statuses and exact row counts.
+    let root = uri_of(&demo_lake());
+    let rows = query(
+        &catalog,
+        "SELECT dataset_uri, status, row_count FROM datasets",
+    );
+    for (path, (status, count)) in &truth.statuses {
+        let uri = format!("{root}/{path}");
+        let row = rows
+            .iter()
+            .find(|r| str_of(r, "dataset_uri") == uri)
+            .unwrap_or_else(|| panic!("dataset missing from catalog: {uri}"));
+        assert_eq!(str_of(row, "status"), status, "{uri}");
+        if status == "ok" {
+            assert_eq!(row["row_count"].as_u64(), *count, "{uri}");
+        }
+    }
+    assert_eq!(
+        rows.len(),
+        truth.statuses.len(),
+        "hidden files must be skipped: {rows:?}"
+    );
+
+    // Evidence is masked: no finding stores a value the truth says is sensitive.
+    let evidence = query(
+        &catalog,
+        "SELECT entity, evidence FROM classifications WHERE evidence <> ''",
+    );
+    for r in &evidence {
+        let ev = str_of(r, "evidence");
+        assert!(ev.contains('*'), "unmasked evidence: {r}");
+    }
+}
+
+#[test]
+fn rescans_are_deterministic_and_keep_first_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog");
+    let lake = demo_lake();
+    let sql = "SELECT dataset_uri, column_path, entity, confidence, sampled_values, validated_values, first_seen_run FROM classifications ORDER BY 1, 2, 3";
+    assert_eq!(
+        scan(&catalog, &[&lake.join("crm")], &[]).status.code(),
+        Some(0)
+    );
+    let first = query(&catalog, sql);
+    assert_eq!(
+        scan(&catalog, &[&lake.join("crm")], &[]).status.code(),
+        Some(0)
+    );
+    let second = query(&catalog, sql);
+    assert_eq!(first, second, "same data must give the same findings");
+    let runs = query(&catalog, "SELECT run_id, status FROM scan_runs");
+    assert_eq!(runs.len(), 2);
+    assert!(runs.iter().all(|r| str_of(r, "status") == "ok"));
+    // A re-scan replaced, not appended.
+    let datasets = query(&catalog, "SELECT dataset_uri FROM datasets");
+    assert_eq!(datasets.len(), 2);
+}
