@@ -14,6 +14,8 @@ pub mod column;
 pub mod dict;
 pub mod path;
 pub mod score;
+#[cfg(test)]
+mod tests;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Date32Type};
@@ -263,8 +265,10 @@ impl<M: Matcher> Classifier<M> {
             let vend = starts.get(vi + 1).map(|s| s - 1).unwrap_or(buf.len() - 1);
             let value = &buf[vstart..vend];
             let trimmed_len = value.trim_ascii().len().max(1);
-            let whole = ok && (to - from) * 10 >= trimmed_len * 8;
-            if kind == ValueKind::Integer && !whole {
+            let spans_whole = (to - from) * 10 >= trimmed_len * 8;
+            let whole = ok && spans_whole;
+            // An integer is one value, never free text: only whole matches count.
+            if kind == ValueKind::Integer && !spans_whole {
                 continue;
             }
             let pidx = entity

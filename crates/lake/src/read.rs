@@ -484,3 +484,86 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod store_tests {
+    use super::*;
+    use crate::discover::{discover, DatasetKind};
+
+    async fn datasets(loc: &LakeLocation, store: Arc<dyn ObjectStore>) -> Vec<DatasetRef> {
+        let (tx, mut rx) = mpsc::channel(16);
+        discover(store, loc, tx).await.unwrap();
+        let mut out = Vec::new();
+        while let Some(d) = rx.recv().await {
+            out.push(d.unwrap());
+        }
+        out.sort_by(|a, b| a.dataset_uri.cmp(&b.dataset_uri));
+        out
+    }
+
+    #[tokio::test]
+    async fn a_file_that_vanishes_after_listing_fails_its_dataset() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.csv"), "email\nx@example.com\n").unwrap();
+        let loc = LakeLocation::parse(dir.path().to_str().unwrap()).unwrap();
+        let store = crate::open_store(&loc).unwrap();
+        let ds = datasets(&loc, store.clone()).await;
+        assert_eq!(ds.len(), 1);
+        std::fs::remove_file(dir.path().join("a.csv")).unwrap();
+        let (tx, _rx) = mpsc::channel(4);
+        let err = Reader::new(store)
+            .read(&loc, &ds[0], &ReadOptions::default(), tx)
+            .await
+            .unwrap_err();
+        assert!(err.is_not_found(), "{err}");
+        assert!(err.to_string().contains("a.csv"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn discovery_groups_partitions_parts_and_skips_hidden() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        for f in [
+            "sales/region=eu/year=2024/part-0.csv",
+            "sales/region=us/year=2024/part-0.csv",
+            "sales/_SUCCESS",
+            "spark/part-00000.csv",
+            "spark/part-00001.csv",
+            "spark/.part-00000.csv.crc",
+            "_tmp/x.csv",
+            ".hidden/y.csv",
+            "single.jsonl",
+            "notes.xlsx",
+        ] {
+            let path = p.join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "a\n1\n").unwrap();
+        }
+        let loc = LakeLocation::parse(p.to_str().unwrap()).unwrap();
+        let store = crate::open_store(&loc).unwrap();
+        let ds = datasets(&loc, store).await;
+        let names: Vec<(String, DatasetKind, usize)> = ds
+            .iter()
+            .map(|d| (d.relative_path.clone(), d.kind, d.files.len()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("notes.xlsx".to_string(), DatasetKind::File, 1),
+                ("sales".to_string(), DatasetKind::Partitioned, 2),
+                ("single.jsonl".to_string(), DatasetKind::File, 1),
+                ("spark".to_string(), DatasetKind::Folder, 2),
+            ]
+        );
+        let sales = &ds[1];
+        assert_eq!(sales.partition_keys, vec!["region", "year"]);
+        assert_eq!(
+            sales.files[0].partition,
+            vec![
+                ("region".into(), "eu".into()),
+                ("year".into(), "2024".into())
+            ]
+        );
+        assert!(!ds[0].format.is_supported());
+    }
+}

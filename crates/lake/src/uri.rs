@@ -54,7 +54,7 @@ impl LakeLocation {
                 kind: StoreKind::S3 {
                     bucket: bucket.to_string(),
                 },
-                prefix: decoded_path(key),
+                prefix: decoded_path(&decode(key)),
             });
         }
         if let Some(rest) = input.strip_prefix("az://") {
@@ -68,7 +68,7 @@ impl LakeLocation {
                     account,
                     container: container.to_string(),
                 },
-                prefix: decoded_path(key),
+                prefix: decoded_path(&decode(key)),
             });
         }
         if let Some(rest) = input.strip_prefix("abfss://") {
@@ -82,7 +82,7 @@ impl LakeLocation {
                     account,
                     container: container.to_string(),
                 },
-                prefix: decoded_path(key),
+                prefix: decoded_path(&decode(key)),
             });
         }
         if let Some(rest) = input
@@ -97,7 +97,7 @@ impl LakeLocation {
                     account,
                     container: container.to_string(),
                 },
-                prefix: decoded_path(key),
+                prefix: decoded_path(&decode(key)),
             });
         }
         if input.contains("://") {

@@ -229,7 +229,7 @@ pub fn card_scheme(digits: &str) -> Option<&'static str> {
     let len = digits.len();
     let p = |n: usize| digits[..n].parse::<u32>().unwrap_or(0);
     let in_range = |n: usize, lo: u32, hi: u32| (lo..=hi).contains(&p(n));
-    let schemes: [(&str, bool, &[usize]); 11] = [
+    let schemes: [(&str, bool, &[usize]); 12] = [
         ("amex", in_range(2, 34, 34) || in_range(2, 37, 37), &[15]),
         (
             "diners",
@@ -237,6 +237,8 @@ pub fn card_scheme(digits: &str) -> Option<&'static str> {
             &[14, 15, 16, 17, 18, 19],
         ),
         ("jcb", in_range(4, 3528, 3589), &[16, 17, 18, 19]),
+        // JCB's older 15-digit ranges.
+        ("jcb", p(4) == 2131 || p(4) == 1800, &[15]),
         ("visa", p(1) == 4, &[13, 16, 19]),
         ("mir", in_range(4, 2200, 2204), &[16, 17, 18, 19]),
         (
@@ -1055,6 +1057,7 @@ mod tests {
             "3530111333300000",
             "30569309025904",
             "6200000000000005",
+            "213100000000001",
             "4222222222222",
         ] {
             ok(V::Luhn, c);

@@ -1,0 +1,216 @@
+//! Classifier behaviour on small hand-made columns: the decision rule of
+//! `score.rs`, one case per clause.
+
+use crate::{Classifier, ClassifierConfig, ColumnResult};
+use arrow::array::{ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use lakewarden_rules::{HyperscanMatcher, RuleSet};
+use std::sync::{Arc, OnceLock};
+
+fn classifier() -> &'static Classifier<HyperscanMatcher> {
+    static C: OnceLock<Classifier<HyperscanMatcher>> = OnceLock::new();
+    C.get_or_init(|| {
+        let rules = Arc::new(RuleSet::builtin().unwrap());
+        let m = Arc::new(HyperscanMatcher::compile(&rules).unwrap());
+        Classifier::new(rules, m, ClassifierConfig::default())
+    })
+}
+
+fn classify(cols: Vec<(&str, ArrayRef)>) -> Vec<ColumnResult> {
+    let schema = Arc::new(Schema::new(
+        cols.iter()
+            .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+            .collect::<Vec<_>>(),
+    ));
+    let batch = RecordBatch::try_new(schema, cols.into_iter().map(|(_, a)| a).collect()).unwrap();
+    let mut d = classifier().dataset();
+    d.observe_batch(&batch);
+    d.finish()
+}
+
+fn entities(r: &[ColumnResult], col: &str) -> Vec<String> {
+    r.iter()
+        .find(|c| c.column_path == col)
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| f.entity.clone())
+        .collect()
+}
+
+fn strings(v: Vec<String>) -> ArrayRef {
+    Arc::new(StringArray::from(v))
+}
+
+/// Valid Luhn numbers with a Visa prefix.
+fn card(i: u64) -> String {
+    let body = format!("4{:014}", 12_345_678_901 + i * 7919);
+    let digits: Vec<u32> = body.chars().map(|c| c.to_digit(10).unwrap()).collect();
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(k, &d)| {
+            if k % 2 == 0 {
+                let x = d * 2;
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+#[test]
+fn values_beat_names_and_names_alone_are_not_evidence() {
+    let emails = strings(
+        (0..300)
+            .map(|i| format!("user{i}@example{}.com", i % 7))
+            .collect(),
+    );
+    let flags: ArrayRef = Arc::new(arrow::array::BooleanArray::from(vec![true; 300]));
+    let r = classify(vec![("col_7", emails), ("email_opt_in", flags)]);
+    assert_eq!(entities(&r, "col_7"), vec!["EMAIL_ADDRESS"]);
+    assert!(entities(&r, "email_opt_in").is_empty());
+}
+
+#[test]
+fn sparse_free_text_is_found_with_one_finding_per_entity() {
+    let notes = strings(
+        (0..1000)
+            .map(|i| match i % 40 {
+                0 => format!("call back on +44 20 7946 0{:03} please", i % 1000),
+                1 => format!("customer wrote from jo{i}@example.org about the invoice"),
+                _ => "nothing to see here, routine follow-up".to_string(),
+            })
+            .collect(),
+    );
+    let r = classify(vec![("notes", notes)]);
+    let mut e = entities(&r, "notes");
+    e.sort();
+    assert_eq!(e, vec!["EMAIL_ADDRESS", "PHONE_NUMBER"]);
+}
+
+#[test]
+fn checksums_are_statistics_not_verdicts() {
+    // 16-digit ids: about 1 in 10 pass Luhn by chance; none is a card column.
+    let ids: ArrayRef = Arc::new(Int64Array::from(
+        (0..1000)
+            .map(|i| 4_000_000_000_000_000 + i * 104_729)
+            .collect::<Vec<i64>>(),
+    ));
+    let cards = strings((0..1000).map(card).collect());
+    let r = classify(vec![("order_id", ids), ("col_3", cards)]);
+    assert!(entities(&r, "order_id").is_empty(), "{:?}", r[0].considered);
+    assert_eq!(entities(&r, "col_3"), vec!["CREDIT_CARD"]);
+}
+
+#[test]
+fn typed_columns_dates_and_coordinate_pairs() {
+    let dob: ArrayRef = Arc::new(Date32Array::from(
+        (0..500).map(|i| -5000 + i * 17).collect::<Vec<i32>>(),
+    ));
+    let created: ArrayRef = Arc::new(Date32Array::from(
+        (0..500).map(|i| 19000 + i).collect::<Vec<i32>>(),
+    ));
+    let lat: ArrayRef = Arc::new(Float64Array::from(
+        (0..500)
+            .map(|i| 48.1 + i as f64 * 0.00123)
+            .collect::<Vec<_>>(),
+    ));
+    let lon: ArrayRef = Arc::new(Float64Array::from(
+        (0..500)
+            .map(|i| 11.5 + i as f64 * 0.00321)
+            .collect::<Vec<_>>(),
+    ));
+    let price: ArrayRef = Arc::new(Float64Array::from(
+        (0..500).map(|i| 9.99 + i as f64 * 0.5).collect::<Vec<_>>(),
+    ));
+    let r = classify(vec![
+        ("date_of_birth", dob.clone()),
+        ("created_at", dob),
+        ("signup_date", created),
+        ("latitude", lat),
+        ("longitude", lon),
+        ("price", price),
+    ]);
+    assert_eq!(entities(&r, "date_of_birth"), vec!["DATE_OF_BIRTH"]);
+    assert!(entities(&r, "created_at").is_empty());
+    assert!(entities(&r, "signup_date").is_empty());
+    assert_eq!(entities(&r, "latitude"), vec!["GEO_COORDINATE"]);
+    assert_eq!(entities(&r, "longitude"), vec!["GEO_COORDINATE"]);
+    assert!(entities(&r, "price").is_empty());
+}
+
+#[test]
+fn people_and_companies() {
+    let firsts = [
+        "Mary",
+        "Jürgen",
+        "François",
+        "José",
+        "Siobhan",
+        "Ahmed",
+        "Laura",
+        "Pierre",
+    ];
+    let lasts = [
+        "Smith", "Müller", "Dubois", "García", "Murphy", "Schmidt", "Martin", "Jones",
+    ];
+    let people = strings(
+        (0..400)
+            .map(|i| format!("{} {}", firsts[i % 8], lasts[(i / 8) % 8]))
+            .collect(),
+    );
+    let companies = strings(
+        (0..400)
+            .map(|i| {
+                format!(
+                    "{} {}",
+                    lasts[i % 8],
+                    ["GmbH", "Ltd", "S.A.", "Inc."][i % 4]
+                )
+            })
+            .collect(),
+    );
+    let r = classify(vec![("contact", people), ("vendor", companies)]);
+    assert_eq!(entities(&r, "contact"), vec!["PERSON"]);
+    assert!(entities(&r, "vendor").is_empty());
+}
+
+#[test]
+fn nested_paths_and_masked_evidence() {
+    let emails = strings(
+        (0..200)
+            .map(|i| format!("jane.doe{i}@example.com"))
+            .collect(),
+    );
+    let st = arrow::array::StructArray::from(vec![(
+        Arc::new(Field::new("a.b", DataType::Utf8, true)),
+        emails,
+    )]);
+    let r = classify(vec![("attrs", Arc::new(st) as ArrayRef)]);
+    let col = r.iter().find(|c| c.column_path == "attrs.\"a.b\"").unwrap();
+    let f = &col.findings[0];
+    assert_eq!(f.entity, "EMAIL_ADDRESS");
+    assert!(!f.evidence.is_empty());
+    for e in &f.evidence {
+        assert!(!e.contains("jane.doe"), "evidence must be masked: {e}");
+    }
+}
+
+#[test]
+fn integer_ssns_need_their_name() {
+    let nums: Vec<i64> = (0..500).map(|i| 123_45_6789 + i * 10_007).collect();
+    let r = classify(vec![
+        ("ssn", Arc::new(Int64Array::from(nums.clone())) as ArrayRef),
+        ("product_code", Arc::new(Int64Array::from(nums)) as ArrayRef),
+    ]);
+    assert_eq!(entities(&r, "ssn"), vec!["US_SSN"]);
+    assert!(entities(&r, "product_code").is_empty());
+}
