@@ -77,37 +77,188 @@ impl Rng {
 // ---------------------------------------------------------------------------
 
 const FIRST: &[&str] = &[
-    "James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "William",
-    "Elizabeth", "David", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah",
-    "Charles", "Karen", "Christopher", "Nancy", "Daniel", "Lisa", "Matthew", "Margaret", "Anthony",
-    "Sandra", "Mark", "Ashley", "Oliver", "Amelia", "Harry", "Isla", "George", "Ava", "Noah", "Emily",
-    "Lukas", "Hannah", "Felix", "Lea", "Jonas", "Sophie", "Hugo", "Chloé", "Louis", "Camille",
-    "Mateo", "Lucía", "Pablo", "Martina", "Aarav", "Priya", "Wei", "Mei", "Hiroshi", "Yuki",
-    "Olga", "Dmitri", "Fatima", "Omar", "Kwame", "Amara", "Siobhan", "Niamh", "Sean", "Aoife",
+    "James",
+    "Mary",
+    "John",
+    "Patricia",
+    "Robert",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "William",
+    "Elizabeth",
+    "David",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Christopher",
+    "Nancy",
+    "Daniel",
+    "Lisa",
+    "Matthew",
+    "Margaret",
+    "Anthony",
+    "Sandra",
+    "Mark",
+    "Ashley",
+    "Oliver",
+    "Amelia",
+    "Harry",
+    "Isla",
+    "George",
+    "Ava",
+    "Noah",
+    "Emily",
+    "Lukas",
+    "Hannah",
+    "Felix",
+    "Lea",
+    "Jonas",
+    "Sophie",
+    "Hugo",
+    "Chloé",
+    "Louis",
+    "Camille",
+    "Mateo",
+    "Lucía",
+    "Pablo",
+    "Martina",
+    "Aarav",
+    "Priya",
+    "Wei",
+    "Mei",
+    "Hiroshi",
+    "Yuki",
+    "Olga",
+    "Dmitri",
+    "Fatima",
+    "Omar",
+    "Kwame",
+    "Amara",
+    "Siobhan",
+    "Niamh",
+    "Sean",
+    "Aoife",
 ];
 
 const LAST: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore",
-    "Jackson", "Martin", "Lee", "Thompson", "White", "Harris", "Clark", "Lewis", "Walker", "Hall",
-    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Dubois",
-    "Durand", "Lefebvre", "Moreau", "Laurent", "Fernández", "García", "Sánchez", "Romero", "Rossi",
-    "Russo", "Ferrari", "Esposito", "O'Brien", "Murphy", "Kelly", "Patel", "Singh", "Kumar",
-    "Nguyen", "Tanaka", "Suzuki", "Kowalski", "Nowak", "Ivanov", "Okafor", "Mensah", "Haddad",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Thompson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Hall",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Dubois",
+    "Durand",
+    "Lefebvre",
+    "Moreau",
+    "Laurent",
+    "Fernández",
+    "García",
+    "Sánchez",
+    "Romero",
+    "Rossi",
+    "Russo",
+    "Ferrari",
+    "Esposito",
+    "O'Brien",
+    "Murphy",
+    "Kelly",
+    "Patel",
+    "Singh",
+    "Kumar",
+    "Nguyen",
+    "Tanaka",
+    "Suzuki",
+    "Kowalski",
+    "Nowak",
+    "Ivanov",
+    "Okafor",
+    "Mensah",
+    "Haddad",
 ];
 
 const STREETS: &[&str] = &[
-    "Main", "Oak", "Maple", "Cedar", "Elm", "Washington", "Lake", "Hill", "Park", "Pine",
-    "High", "Station", "Church", "Victoria", "Mill", "King", "Queen", "Bridge", "Green", "Manor",
+    "Main",
+    "Oak",
+    "Maple",
+    "Cedar",
+    "Elm",
+    "Washington",
+    "Lake",
+    "Hill",
+    "Park",
+    "Pine",
+    "High",
+    "Station",
+    "Church",
+    "Victoria",
+    "Mill",
+    "King",
+    "Queen",
+    "Bridge",
+    "Green",
+    "Manor",
 ];
 
 const STREET_TYPES: &[&str] = &[
-    "Street", "St", "Avenue", "Ave", "Road", "Rd", "Lane", "Drive", "Boulevard", "Way", "Court",
+    "Street",
+    "St",
+    "Avenue",
+    "Ave",
+    "Road",
+    "Rd",
+    "Lane",
+    "Drive",
+    "Boulevard",
+    "Way",
+    "Court",
     "Place",
 ];
 
 const DE_STREETS: &[&str] = &[
-    "Hauptstraße", "Bahnhofstraße", "Gartenweg", "Schulstraße", "Lindenallee", "Bergstraße",
+    "Hauptstraße",
+    "Bahnhofstraße",
+    "Gartenweg",
+    "Schulstraße",
+    "Lindenallee",
+    "Bergstraße",
 ];
 
 const CITIES: &[(&str, &str)] = &[
@@ -123,26 +274,147 @@ const CITIES: &[(&str, &str)] = &[
     ("Phoenix", "AZ"),
 ];
 
-const UK_CITIES: &[&str] = &["London", "Leeds", "Bristol", "Manchester", "Glasgow", "Cardiff"];
+const UK_CITIES: &[&str] = &[
+    "London",
+    "Leeds",
+    "Bristol",
+    "Manchester",
+    "Glasgow",
+    "Cardiff",
+];
 
 const DOMAINS: &[&str] = &[
-    "gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "example.com", "acme-corp.com",
-    "mail.de", "orange.fr", "proton.me", "icloud.com", "company.co.uk", "uni-example.edu",
+    "gmail.com",
+    "yahoo.com",
+    "outlook.com",
+    "hotmail.com",
+    "example.com",
+    "acme-corp.com",
+    "mail.de",
+    "orange.fr",
+    "proton.me",
+    "icloud.com",
+    "company.co.uk",
+    "uni-example.edu",
 ];
 
 const WORDS: &[&str] = &[
-    "the", "customer", "called", "about", "their", "order", "and", "asked", "for", "a", "refund",
-    "delivery", "was", "late", "by", "two", "days", "package", "arrived", "damaged", "please",
-    "follow", "up", "with", "warehouse", "team", "before", "friday", "invoice", "attached",
-    "account", "updated", "new", "shipping", "preference", "noted", "escalated", "to", "tier",
-    "support", "issue", "resolved", "after", "reset", "password", "user", "reported", "that",
-    "login", "fails", "on", "mobile", "app", "version", "in", "checkout", "flow", "is", "broken",
-    "when", "coupon", "applied", "we", "should", "check", "logs", "tomorrow", "morning", "meeting",
-    "rescheduled", "next", "week", "quarterly", "report", "draft", "ready", "review", "budget",
-    "approved", "pending", "legal", "sign", "off", "contract", "renewal", "due", "end", "of",
-    "month", "no", "further", "action", "needed", "left", "voicemail", "will", "retry", "sent",
-    "replacement", "item", "tracking", "number", "provided", "satisfied", "outcome", "closed",
-    "ticket", "duplicate", "merged", "into", "parent", "case", "priority", "high", "low", "medium",
+    "the",
+    "customer",
+    "called",
+    "about",
+    "their",
+    "order",
+    "and",
+    "asked",
+    "for",
+    "a",
+    "refund",
+    "delivery",
+    "was",
+    "late",
+    "by",
+    "two",
+    "days",
+    "package",
+    "arrived",
+    "damaged",
+    "please",
+    "follow",
+    "up",
+    "with",
+    "warehouse",
+    "team",
+    "before",
+    "friday",
+    "invoice",
+    "attached",
+    "account",
+    "updated",
+    "new",
+    "shipping",
+    "preference",
+    "noted",
+    "escalated",
+    "to",
+    "tier",
+    "support",
+    "issue",
+    "resolved",
+    "after",
+    "reset",
+    "password",
+    "user",
+    "reported",
+    "that",
+    "login",
+    "fails",
+    "on",
+    "mobile",
+    "app",
+    "version",
+    "in",
+    "checkout",
+    "flow",
+    "is",
+    "broken",
+    "when",
+    "coupon",
+    "applied",
+    "we",
+    "should",
+    "check",
+    "logs",
+    "tomorrow",
+    "morning",
+    "meeting",
+    "rescheduled",
+    "next",
+    "week",
+    "quarterly",
+    "report",
+    "draft",
+    "ready",
+    "review",
+    "budget",
+    "approved",
+    "pending",
+    "legal",
+    "sign",
+    "off",
+    "contract",
+    "renewal",
+    "due",
+    "end",
+    "of",
+    "month",
+    "no",
+    "further",
+    "action",
+    "needed",
+    "left",
+    "voicemail",
+    "will",
+    "retry",
+    "sent",
+    "replacement",
+    "item",
+    "tracking",
+    "number",
+    "provided",
+    "satisfied",
+    "outcome",
+    "closed",
+    "ticket",
+    "duplicate",
+    "merged",
+    "into",
+    "parent",
+    "case",
+    "priority",
+    "high",
+    "low",
+    "medium",
 ];
 
 const TLDS: &[&str] = &["com", "org", "net", "io", "de", "co.uk", "fr", "dev"];
@@ -155,7 +427,13 @@ const URL_PATHS: &[&str] = &[
 const LEVELS: &[&str] = &["INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR"];
 
 const SERVICES: &[&str] = &[
-    "auth-service", "billing", "gateway", "scheduler", "ingest-worker", "search-api", "notifier",
+    "auth-service",
+    "billing",
+    "gateway",
+    "scheduler",
+    "ingest-worker",
+    "search-api",
+    "notifier",
 ];
 
 const LOG_MSGS: &[&str] = &[
@@ -180,16 +458,31 @@ const USER_AGENTS: &[&str] = &[
     "okhttp/4.12.0",
 ];
 
-const STATUS: &[&str] = &["active", "inactive", "pending", "closed", "suspended", "trial"];
+const STATUS: &[&str] = &[
+    "active",
+    "inactive",
+    "pending",
+    "closed",
+    "suspended",
+    "trial",
+];
 
 const CURRENCIES: &[&str] = &["USD", "EUR", "GBP", "CHF", "JPY"];
 
 const MERCHANTS: &[&str] = &[
-    "ACME Supplies Ltd", "Globex GmbH", "Initech Inc", "Umbrella SARL", "Hooli LLC",
-    "Stark Industries", "Wayne Enterprises", "Tyrell Corp",
+    "ACME Supplies Ltd",
+    "Globex GmbH",
+    "Initech Inc",
+    "Umbrella SARL",
+    "Hooli LLC",
+    "Stark Industries",
+    "Wayne Enterprises",
+    "Tyrell Corp",
 ];
 
-const TAGS: &[&str] = &["billing", "shipping", "login", "bug", "feature", "urgent", "vip", "refund"];
+const TAGS: &[&str] = &[
+    "billing", "shipping", "login", "bug", "feature", "urgent", "vip", "refund",
+];
 
 // ---------------------------------------------------------------------------
 // Generators
@@ -205,7 +498,9 @@ pub struct Gen {
 
 impl Gen {
     pub fn new(seed: u64) -> Self {
-        Gen { rng: Rng::new(seed) }
+        Gen {
+            rng: Rng::new(seed),
+        }
     }
 
     fn digits(&mut self, out: &mut String, n: usize) {
@@ -322,7 +617,9 @@ impl Gen {
     }
 
     pub fn city(&mut self) -> String {
-        CITIES[self.rng.below(CITIES.len() as u64) as usize].0.to_string()
+        CITIES[self.rng.below(CITIES.len() as u64) as usize]
+            .0
+            .to_string()
     }
 
     pub fn postcode(&mut self) -> String {
@@ -371,7 +668,11 @@ impl Gen {
     }
 
     pub fn date(&mut self) -> String {
-        let (y, m, d) = (self.rng.range(1940, 2024), self.rng.range(1, 12), self.rng.range(1, 28));
+        let (y, m, d) = (
+            self.rng.range(1940, 2024),
+            self.rng.range(1, 12),
+            self.rng.range(1, 28),
+        );
         match self.rng.below(3) {
             0 => format!("{y:04}-{m:02}-{d:02}"),
             1 => format!("{m:02}/{d:02}/{y:04}"),
@@ -393,7 +694,12 @@ impl Gen {
 
     pub fn ipv4(&mut self) -> String {
         match self.rng.below(3) {
-            0 => format!("10.{}.{}.{}", self.rng.below(256), self.rng.below(256), self.rng.range(1, 254)),
+            0 => format!(
+                "10.{}.{}.{}",
+                self.rng.below(256),
+                self.rng.below(256),
+                self.rng.range(1, 254)
+            ),
             1 => format!("192.168.{}.{}", self.rng.below(256), self.rng.range(1, 254)),
             _ => format!(
                 "{}.{}.{}.{}",
@@ -407,7 +713,11 @@ impl Gen {
 
     pub fn url(&mut self) -> String {
         let host = ascii_lower(self.rng.pick(MERCHANTS).split(' ').next().unwrap_or("site"));
-        let mut s = format!("https://{}{host}.{}", if self.rng.chance(0.5) { "www." } else { "" }, self.rng.pick(TLDS));
+        let mut s = format!(
+            "https://{}{host}.{}",
+            if self.rng.chance(0.5) { "www." } else { "" },
+            self.rng.pick(TLDS)
+        );
         for _ in 0..self.rng.range(1, 4) {
             s.push('/');
             s.push_str(self.rng.pick(URL_PATHS));
@@ -491,7 +801,12 @@ impl Gen {
     }
 
     pub fn ssn(&mut self) -> String {
-        format!("{:03}-{:02}-{:04}", self.rng.range(100, 665), self.rng.range(1, 99), self.rng.range(1, 9999))
+        format!(
+            "{:03}-{:02}-{:04}",
+            self.rng.range(100, 665),
+            self.rng.range(1, 99),
+            self.rng.range(1, 9999)
+        )
     }
 
     pub fn iban(&mut self) -> String {
@@ -592,7 +907,10 @@ impl Gen {
 
     pub fn tags(&mut self) -> String {
         let n = self.rng.range(1, 3);
-        (0..n).map(|_| self.rng.pick(TAGS)).collect::<Vec<_>>().join(",")
+        (0..n)
+            .map(|_| self.rng.pick(TAGS))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     pub fn sku(&mut self) -> String {
@@ -732,7 +1050,9 @@ pub fn scan_per_value<M: Matcher, S: AsRef<str>>(
 ) -> Result<ScanTally, RulesError> {
     let mut t = ScanTally::default();
     for (i, v) in values.iter().enumerate() {
-        m.scan(scratch, v.as_ref().as_bytes(), &mut |id, s, e| t.add(base + i, id, s, e))?;
+        m.scan(scratch, v.as_ref().as_bytes(), &mut |id, s, e| {
+            t.add(base + i, id, s, e)
+        })?;
     }
     Ok(t)
 }
@@ -814,12 +1134,27 @@ mod tests {
     fn cards_pass_luhn() {
         let mut g = Gen::new(1);
         for _ in 0..100 {
-            let c: Vec<u32> = g.card_number().chars().filter_map(|c| c.to_digit(10)).collect();
+            let c: Vec<u32> = g
+                .card_number()
+                .chars()
+                .filter_map(|c| c.to_digit(10))
+                .collect();
             let sum: u32 = c
                 .iter()
                 .rev()
                 .enumerate()
-                .map(|(i, &d)| if i % 2 == 1 { let y = d * 2; if y > 9 { y - 9 } else { y } } else { d })
+                .map(|(i, &d)| {
+                    if i % 2 == 1 {
+                        let y = d * 2;
+                        if y > 9 {
+                            y - 9
+                        } else {
+                            y
+                        }
+                    } else {
+                        d
+                    }
+                })
                 .sum();
             assert_eq!(sum % 10, 0);
         }

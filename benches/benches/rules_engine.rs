@@ -48,13 +48,17 @@ fn rules_engine(c: &mut Criterion) {
     });
     g.bench_function("hyperscan/joined", |b| {
         b.iter(|| {
-            black_box(scan_joined_all(&hs, &mut hs_scratch, black_box(&batches), BATCH_VALUES).unwrap())
+            black_box(
+                scan_joined_all(&hs, &mut hs_scratch, black_box(&batches), BATCH_VALUES).unwrap(),
+            )
         })
     });
     let mut re_scratch = re.new_scratch().expect("scratch");
     g.bench_function("regex/joined", |b| {
         b.iter(|| {
-            black_box(scan_joined_all(&re, &mut re_scratch, black_box(&batches), BATCH_VALUES).unwrap())
+            black_box(
+                scan_joined_all(&re, &mut re_scratch, black_box(&batches), BATCH_VALUES).unwrap(),
+            )
         })
     });
     g.finish();

@@ -58,14 +58,25 @@ async fn main() -> Result<()> {
         ctx.register_parquet(&name, dir, ParquetReadOptions::default())
             .await
             .with_context(|| format!("register {dir}"))?;
-        let mut stream = ctx.sql(&format!("SELECT * FROM {name}")).await?.execute_stream().await?;
+        let mut stream = ctx
+            .sql(&format!("SELECT * FROM {name}"))
+            .await?
+            .execute_stream()
+            .await?;
         let (mut r, mut b) = (0u64, 0u64);
         while let Some(batch) = stream.next().await {
             let batch = batch?;
             r += batch.num_rows() as u64;
-            b += batch.columns().iter().map(|c| string_bytes(c.as_ref())).sum::<u64>();
+            b += batch
+                .columns()
+                .iter()
+                .map(|c| string_bytes(c.as_ref()))
+                .sum::<u64>();
         }
-        eprintln!("decode_baseline: {dir}: {r} rows, {:.1} MB of strings", b as f64 / 1e6);
+        eprintln!(
+            "decode_baseline: {dir}: {r} rows, {:.1} MB of strings",
+            b as f64 / 1e6
+        );
         rows += r;
         bytes += b;
     }

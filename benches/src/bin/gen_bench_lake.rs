@@ -148,7 +148,9 @@ fn parse_args() -> Result<Args> {
         datasets: 8,
         rows_per_group: 131_072,
         groups_per_file: 2,
-        threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        threads: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -186,7 +188,13 @@ fn schema(cols: &[(&str, Col)]) -> SchemaRef {
 }
 
 /// One batch of `n` rows; returns it with its string bytes.
-fn batch(g: &mut Gen, schema: &SchemaRef, cols: &[(&str, Col)], first_id: i64, n: usize) -> Result<(RecordBatch, u64)> {
+fn batch(
+    g: &mut Gen,
+    schema: &SchemaRef,
+    cols: &[(&str, Col)],
+    first_id: i64,
+    n: usize,
+) -> Result<(RecordBatch, u64)> {
     let mut string_bytes = 0u64;
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(cols.len());
     for (_, c) in cols {
@@ -316,7 +324,10 @@ fn main() -> Result<()> {
     let mut half = Stats::default();
     let mut lines = Vec::new();
     for (i, name, st) in &results {
-        for t in [&mut total].into_iter().chain((*i < TABLES.len()).then_some(&mut half)) {
+        for t in [&mut total]
+            .into_iter()
+            .chain((*i < TABLES.len()).then_some(&mut half))
+        {
             t.rows += st.rows;
             t.string_bytes += st.string_bytes;
             t.disk_bytes += st.disk_bytes;

@@ -101,27 +101,52 @@ fn main() -> Result<()> {
     let mut hs_s = hs.new_scratch()?;
     let mut re_s = re.new_scratch()?;
     let (d_pv, t_pv) = best(a.repeat, || Ok(scan_per_value(&hs, &mut hs_s, &values, 0)?))?;
-    let (d_hj, t_hj) = best(a.repeat, || Ok(scan_joined_all(&hs, &mut hs_s, &batches, a.batch)?))?;
-    let (d_rj, t_rj) = best(a.repeat, || Ok(scan_joined_all(&re, &mut re_s, &batches, a.batch)?))?;
+    let (d_hj, t_hj) = best(a.repeat, || {
+        Ok(scan_joined_all(&hs, &mut hs_s, &batches, a.batch)?)
+    })?;
+    let (d_rj, t_rj) = best(a.repeat, || {
+        Ok(scan_joined_all(&re, &mut re_s, &batches, a.batch)?)
+    })?;
 
     let rate = |d: Duration| mb / d.as_secs_f64();
     println!();
-    println!("{:<22} {:>9} {:>12} {:>10}", "engine", "seconds", "MB/s/core", "matches");
+    println!(
+        "{:<22} {:>9} {:>12} {:>10}",
+        "engine", "seconds", "MB/s/core", "matches"
+    );
     for (name, d, t) in [
         ("hyperscan per-value", d_pv, t_pv),
         ("hyperscan joined", d_hj, t_hj),
         ("regex joined", d_rj, t_rj),
     ] {
-        println!("{:<22} {:>9.2} {:>12.1} {:>10}", name, d.as_secs_f64(), rate(d), t.matches);
+        println!(
+            "{:<22} {:>9.2} {:>12.1} {:>10}",
+            name,
+            d.as_secs_f64(),
+            rate(d),
+            t.matches
+        );
     }
     println!();
-    println!("ratio hyperscan-joined / regex-joined:        {:.2}x", rate(d_hj) / rate(d_rj));
-    println!("ratio hyperscan-joined / hyperscan-per-value: {:.2}x", rate(d_hj) / rate(d_pv));
-    println!("ratio hyperscan-per-value / regex-joined:     {:.2}x", rate(d_pv) / rate(d_rj));
+    println!(
+        "ratio hyperscan-joined / regex-joined:        {:.2}x",
+        rate(d_hj) / rate(d_rj)
+    );
+    println!(
+        "ratio hyperscan-joined / hyperscan-per-value: {:.2}x",
+        rate(d_hj) / rate(d_pv)
+    );
+    println!(
+        "ratio hyperscan-per-value / regex-joined:     {:.2}x",
+        rate(d_pv) / rate(d_rj)
+    );
 
     if t_pv != t_hj || t_hj != t_rj {
         bail!("engines disagree: per-value {t_pv:?}, hyperscan joined {t_hj:?}, regex joined {t_rj:?}");
     }
-    println!("match tallies agree across the three runs ({} matches)", t_hj.matches);
+    println!(
+        "match tallies agree across the three runs ({} matches)",
+        t_hj.matches
+    );
     Ok(())
 }

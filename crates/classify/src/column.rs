@@ -102,6 +102,9 @@ pub struct ColumnAccumulator {
 /// column from an identifier column).
 pub const DISTINCT_CAP: usize = 4_096;
 
+/// Short text values per column checked against the name dictionaries.
+pub const NAME_SHAPE_CAP: u64 = 4_096;
+
 impl ColumnAccumulator {
     pub fn new(segments: Vec<String>, data_type: DataType) -> Self {
         ColumnAccumulator {
@@ -130,7 +133,9 @@ impl ColumnAccumulator {
     }
 
     pub fn observe_name_shape(&mut self, dicts: &Dictionaries, value: &str) {
-        if value.len() > 80 {
+        // The PERSON decision needs a hit *rate*; a few thousand values give
+        // it to ±2 %, and dictionary lookups are the costliest per-value step.
+        if value.len() > 80 || self.person.short_values >= NAME_SHAPE_CAP {
             return;
         }
         self.person.short_values += 1;

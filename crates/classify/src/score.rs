@@ -389,6 +389,7 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
                 } else {
                     ev.whole as f64 / n as f64
                 },
+                whole_values: ev.whole,
                 validated: v,
                 rank: (hint_pos, validator_strength(ev.validator)),
             });
@@ -502,6 +503,7 @@ pub fn confidence(
 struct Claim {
     entity: String,
     whole_share: f64,
+    whole_values: u64,
     validated: u64,
     /// (positive name hint, validator strength): higher explains better.
     rank: (bool, u8),
@@ -521,23 +523,26 @@ fn validator_strength(v: Option<&str>) -> u8 {
 /// In a column whose values *are* an entity (≥ 50 % whole-value matches),
 /// the same values often also parse as something weaker: spaced card or NHS
 /// numbers are valid phone numbers too. Keep the best explanation and drop
-/// findings that cover no more values than it does. Free text, where several
-/// entities live side by side, is untouched.
+/// weaker findings whose own matches are whole values (so they describe the
+/// same cells) and cover no more values than the best one. Free text, where
+/// several entities live side by side in parts of values, is untouched.
 fn resolve_whole_value_conflicts(
     claims: &[Claim],
     findings: &mut Vec<Finding>,
     considered: &mut [Considered],
 ) {
-    let whole: Vec<&Claim> = claims.iter().filter(|c| c.whole_share >= 0.5).collect();
-    let Some(best) = whole
+    let Some(best) = claims
         .iter()
+        .filter(|c| c.whole_share >= 0.5)
         .max_by(|a, b| a.rank.cmp(&b.rank).then(a.validated.cmp(&b.validated)))
     else {
         return;
     };
-    for c in &whole {
+    for c in claims {
+        let same_cells = c.whole_values * 10 >= c.validated * 8;
         if c.entity == best.entity
-            || c.rank == best.rank
+            || c.rank >= best.rank
+            || !same_cells
             || c.validated as f64 > best.validated as f64 * 1.1
         {
             continue;

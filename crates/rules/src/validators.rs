@@ -146,9 +146,13 @@ pub fn validate_match(kind: ValidatorKind, haystack: &[u8], start: usize, end: u
     };
     let sliced = match kind {
         // v1.2.3.4, 10.2.3.4.5 (either end), a1.2.3.4, 1.2.3.45
+        // …and product tokens: Chrome/91.0.4472.124, Safari/537.36.1.2
         ValidatorKind::Ipv4 => {
             matches!(before(1), Some(b'v' | b'V' | b'.'))
                 || before(1).is_some_and(|b| b.is_ascii_alphanumeric())
+                || (before(1) == Some(b'/') && before(2).is_some_and(|b| b.is_ascii_alphabetic()))
+                || (matches!(before(1), Some(b':' | b'=' | b' '))
+                    && is_version_word(word_before(haystack, start - 1)))
                 || digit(after(1))
                 || (after(1) == Some(b'.') && digit(after(2)))
         }
@@ -498,6 +502,23 @@ fn is_uk_nhs(s: &str) -> bool {
 // ---------------------------------------------------------------------------
 // Network
 // ---------------------------------------------------------------------------
+
+/// The ASCII letters right before `end` (exclusive), lowercased.
+fn word_before(haystack: &[u8], end: usize) -> String {
+    let start = haystack[..end]
+        .iter()
+        .rposition(|b| !b.is_ascii_alphabetic())
+        .map_or(0, |i| i + 1);
+    String::from_utf8_lossy(&haystack[start..end]).to_ascii_lowercase()
+}
+
+/// Words that introduce a version number (`rv:1.9.2.20`, `version 10.2.3.4`).
+fn is_version_word(w: String) -> bool {
+    matches!(
+        w.as_str(),
+        "rv" | "v" | "ver" | "version" | "build" | "release" | "firmware" | "fw" | "sdk" | "api"
+    )
+}
 
 fn is_ipv4(s: &str) -> bool {
     // std rejects leading zeros ("010.0.0.1"), which are octal in some parsers.
@@ -1198,7 +1219,7 @@ mod tests {
 
     #[test]
     fn ip_context() {
-        let h = b"v1.2.3.4 10.2.3.4.5 build 1.2.3.4";
+        let h = b"v1.2.3.4 10.2.3.4.5 addr: 1.2.3.4";
         // "1.2.3.4" after 'v'
         assert!(!validate_match(V::Ipv4, h, 1, 8));
         // "10.2.3.4" followed by ".5"
@@ -1207,6 +1228,14 @@ mod tests {
         assert!(!validate_match(V::Ipv4, h, 12, 19));
         // a plain one
         assert!(validate_match(V::Ipv4, h, 26, 33));
+        // product tokens in user agents are versions, not addresses
+        let ua = b"Mozilla/5.0 Chrome/91.0.4472.124 from 10.1.2.3/24";
+        assert!(!validate_match(V::Ipv4, ua, 19, 32));
+        let gecko = b"rv:1.9.2.20) version 10.2.3.4 host:10.9.8.7";
+        assert!(!validate_match(V::Ipv4, gecko, 3, 11));
+        assert!(!validate_match(V::Ipv4, gecko, 21, 29));
+        assert!(validate_match(V::Ipv4, gecko, 35, 43));
+        assert!(validate_match(V::Ipv4, ua, 38, 46));
         let line = b"ip=10.0.0.1\n.5";
         // context never crosses the newline: ".5" on the next line does not count
         assert!(validate_match(V::Ipv4, line, 3, 11));
