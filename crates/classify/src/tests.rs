@@ -206,7 +206,7 @@ fn nested_paths_and_masked_evidence() {
 
 #[test]
 fn integer_ssns_need_their_name() {
-    let nums: Vec<i64> = (0..500).map(|i| 123_45_6789 + i * 10_007).collect();
+    let nums: Vec<i64> = (0..500).map(|i| 123_456_789 + i * 10_007).collect();
     let r = classify(vec![
         ("ssn", Arc::new(Int64Array::from(nums.clone())) as ArrayRef),
         ("product_code", Arc::new(Int64Array::from(nums)) as ArrayRef),
