@@ -5,4 +5,5 @@ mod accuracy;
 mod bad_input;
 mod cli;
 mod crash;
+mod stores;
 mod util;

@@ -59,7 +59,8 @@ impl LakeError {
             object_store::Error::Precondition { .. } | object_store::Error::NotModified { .. } => {
                 StoreErrorKind::Changed
             }
-            _ => StoreErrorKind::Other,
+            // Listing errors arrive as `Generic` with the HTTP status inside.
+            other => classify_generic(&other.to_string()),
         };
         LakeError::Store {
             uri: uri.into(),
@@ -84,6 +85,31 @@ impl LakeError {
                 ..
             }
         )
+    }
+}
+
+fn classify_generic(message: &str) -> StoreErrorKind {
+    let has = |needles: &[&str]| needles.iter().any(|n| message.contains(n));
+    if has(&[
+        "404",
+        "NoSuchBucket",
+        "ContainerNotFound",
+        "NoSuchKey",
+        "BlobNotFound",
+    ]) {
+        StoreErrorKind::NotFound
+    } else if has(&[
+        "403",
+        "401",
+        "AccessDenied",
+        "AuthorizationFailure",
+        "AuthenticationFailed",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+    ]) {
+        StoreErrorKind::PermissionDenied
+    } else {
+        StoreErrorKind::Other
     }
 }
 

@@ -23,7 +23,8 @@ use futures::StreamExt;
 use object_store::{ObjectStore, ObjectStoreExt};
 // ParquetObjectReader is deprecated upstream in favour of a hand-written
 // AsyncFileReader; it still does exactly what we need (ranged reads with a
-// known size). Replace when the store layer grows retries (issue 5).
+// known size, through the store's retries). Replace with our own reader when
+// object_store drops it.
 #[allow(deprecated)]
 use parquet::arrow::async_reader::{ParquetObjectReader, ParquetRecordBatchStreamBuilder};
 use std::sync::Arc;
@@ -233,7 +234,8 @@ impl Reader {
                 .get(&file.path)
                 .await
                 .map_err(|e| LakeError::store(&uri, &e))?;
-            if got.meta.size != file.size || (file.e_tag.is_some() && got.meta.e_tag != file.e_tag)
+            if got.meta.size != file.size
+                || !same_e_tag(file.e_tag.as_deref(), got.meta.e_tag.as_deref())
             {
                 return Err(LakeError::Store {
                     uri,
@@ -323,20 +325,34 @@ impl Reader {
         if !url.path().ends_with('/') {
             url.set_path(&format!("{}/", url.path()));
         }
-        let table = deltalake::open_table(url)
+        let table = open_delta_table(loc, &self.store, url.clone())
             .await
             .map_err(|e| LakeError::corrupt(uri, format!("cannot read the Delta log: {e}")))?;
         let version = table.version();
         report.version = version.map(|v| v as i64);
+        // Live files as paths relative to the table folder (the log's `add`
+        // paths, percent-decoded), compared with the listed keys relative to
+        // the same folder: the same on every store.
         let live: std::collections::HashSet<String> = table
-            .get_file_uris()
+            .snapshot()
             .map_err(|e| LakeError::corrupt(uri, format!("cannot list Delta files: {e}")))?
-            .map(|u| crate::uri::decode(u.trim_start_matches("file://")))
+            .log_data()
+            .into_iter()
+            .map(|f| table_relative(&url, &f.path()))
             .collect();
+        let table_depth = ds.key.parts().count();
         let live_files: Vec<&FileRef> = ds
             .files
             .iter()
-            .filter(|f| live.contains(&format!("/{}", crate::uri::decode(f.path.as_ref()))))
+            .filter(|f| {
+                let rel: Vec<String> = f
+                    .path
+                    .parts()
+                    .skip(table_depth)
+                    .map(|p| crate::uri::decode(p.as_ref()))
+                    .collect();
+                live.contains(&rel.join("/"))
+            })
             .collect();
         report.file_count = live.len() as u64;
         report.bytes_total = live_files.iter().map(|f| f.size).sum();
@@ -378,6 +394,68 @@ impl Reader {
             }
         }
         Ok(())
+    }
+}
+
+/// Open a Delta table on `store` (the one `store::open_store` built, so the
+/// log and the data files are read with the same credentials, endpoint,
+/// retries and timeouts as everything else). `table_url` ends with `/`.
+async fn open_delta_table(
+    loc: &LakeLocation,
+    store: &Arc<dyn ObjectStore>,
+    table_url: url::Url,
+) -> Result<deltalake::DeltaTable, deltalake::DeltaTableError> {
+    register_delta_handlers();
+    match loc.kind {
+        // delta-rs builds its own local store (file URLs map to paths).
+        crate::uri::StoreKind::Local => deltalake::open_table(table_url).await,
+        _ => {
+            deltalake::DeltaTableBuilder::from_url(table_url.clone())?
+                .with_storage_backend(store.clone(), table_url)
+                .load()
+                .await
+        }
+    }
+}
+
+/// delta-rs finds log stores by URL scheme in a registry its S3 / Azure
+/// crates fill in. The `deltalake` crate does that from a constructor at
+/// load time; doing it explicitly (once) does not depend on the linker
+/// keeping those constructors.
+fn register_delta_handlers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        deltalake::aws::register_handlers(None);
+        deltalake::azure::register_handlers(None);
+    });
+}
+
+/// A Delta `add` path (percent-decoded; relative, or an absolute URL inside
+/// the table) as a path relative to the table folder `table_url`.
+fn table_relative(table_url: &url::Url, path: &str) -> String {
+    if path.contains("://") {
+        let root = crate::uri::decode(table_url.as_str());
+        if let Some(rel) = path.strip_prefix(root.as_str()) {
+            return rel.trim_start_matches('/').to_string();
+        }
+    }
+    path.trim_start_matches('/').to_string()
+}
+
+/// Whether the ETag seen when listing still holds when reading. Stores do
+/// not quote ETags alike in listings and in GET headers (Azurite's listing
+/// has `0x8D…`, its GET `"0x8D…"`), so quotes and the weak prefix are ignored.
+fn same_e_tag(listed: Option<&str>, got: Option<&str>) -> bool {
+    let norm = |t: &str| {
+        t.trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .to_string()
+    };
+    match (listed, got) {
+        (Some(a), Some(b)) => norm(a) == norm(b),
+        (Some(_), None) => false,
+        (None, _) => true,
     }
 }
 
@@ -470,6 +548,25 @@ fn parquet_error(uri: &str, e: parquet::errors::ParquetError) -> LakeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn e_tags_compare_without_quotes() {
+        assert!(same_e_tag(Some("0x8DD"), Some("\"0x8DD\"")));
+        assert!(same_e_tag(Some("W/\"abc\""), Some("\"abc\"")));
+        assert!(!same_e_tag(Some("\"abc\""), Some("\"abd\"")));
+        assert!(!same_e_tag(Some("abc"), None));
+        assert!(same_e_tag(None, Some("abc")));
+    }
+
+    #[test]
+    fn delta_add_paths_relative_to_the_table() {
+        let url = url::Url::parse("s3://b/lake/t/").unwrap();
+        assert_eq!(table_relative(&url, "part-0.parquet"), "part-0.parquet");
+        assert_eq!(
+            table_relative(&url, "s3://b/lake/t/x=1/p.parquet"),
+            "x=1/p.parquet"
+        );
+    }
 
     #[test]
     fn row_group_choice_is_deterministic_and_meets_quota() {

@@ -1,0 +1,558 @@
+//! The demo lake on real S3 and Azure servers (moto and Azurite, see
+//! shared/SERVERS.md): the same findings as on local disk, and clean
+//! one-line failures for a missing bucket, missing credentials and a wrong key.
+//!
+//! `scripts/test-servers.sh` installs both servers (idempotently; about a
+//! minute the first time). Each test starts the servers it needs on free
+//! ports of 127.0.0.1 and stops them when it ends (`Server` kills its child
+//! on drop, also when the test panics).
+
+use crate::util::*;
+use object_store::aws::AmazonS3Builder;
+use object_store::azure::MicrosoftAzureBuilder;
+use object_store::path::Path as ObjPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+const AZURITE_ACCOUNT: &str = "devstoreaccount1";
+/// Azurite's published development key.
+const AZURITE_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+struct Installed {
+    moto: PathBuf,
+    azurite: PathBuf,
+}
+
+fn installed() -> &'static Installed {
+    static INSTALLED: OnceLock<Installed> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let o = Command::new("bash")
+            .arg(repo().join("scripts/test-servers.sh"))
+            .arg("install")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run scripts/test-servers.sh");
+        assert!(
+            o.status.success(),
+            "scripts/test-servers.sh install failed:\n{}",
+            stderr(&o)
+        );
+        let out = stdout(&o);
+        let get = |k: &str| -> PathBuf {
+            out.lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}=")))
+                .unwrap_or_else(|| panic!("test-servers.sh printed no {k}: {out}"))
+                .into()
+        };
+        Installed {
+            moto: get("MOTO_SERVER"),
+            azurite: get("AZURITE_BLOB"),
+        }
+    })
+}
+
+/// A server process on 127.0.0.1, killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // The watchdog shell leads its own process group: end all of it.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the server under a watchdog shell in a process group of its own: if
+/// the test process dies without dropping the guard (SIGKILL, a CI timeout),
+/// the watchdog notices within a second and ends the group; if the server
+/// exits, the watchdog exits too (so a failed start is seen at once).
+const WATCHDOG: &str = r#"parent=$1; shift
+"$@" &
+server=$!
+while kill -0 "$parent" 2>/dev/null && kill -0 "$server" 2>/dev/null; do sleep 1; done
+kill 0"#;
+
+impl Server {
+    fn start(program: &Path, args: &[&str]) -> Server {
+        let port = free_port();
+        let dir = tempfile::tempdir().unwrap();
+        let port_s = port.to_string();
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "{port}" { port_s.as_str() } else { a })
+            .collect();
+        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg(WATCHDOG)
+            .arg("sh")
+            .arg(std::process::id().to_string())
+            .arg(program)
+            .args(&args)
+            .process_group(0)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", program.display()));
+        let mut server = Server {
+            child,
+            port,
+            _dir: dir,
+        };
+        server.wait_ready(program);
+        server
+    }
+
+    /// Wait until the server answers HTTP (any status).
+    fn wait_ready(&mut self, program: &Path) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let log = std::fs::read_to_string(self._dir.path().join("server.log"));
+                panic!("{} exited ({status}): {log:?}", program.display());
+            }
+            if http(self.port, "GET", "/", &[]).is_ok() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} did not answer on port {} within 60 s",
+                program.display(),
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One plain HTTP/1.1 request; returns the status code.
+fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> std::io::Result<u16> {
+    let mut s =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n"
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes())?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf)?;
+    let head = String::from_utf8_lossy(&buf);
+    head.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not HTTP: {head:.80}")))
+}
+
+fn start_moto() -> Server {
+    Server::start(&installed().moto, &["-H", "127.0.0.1", "-p", "{port}"])
+}
+
+fn start_azurite() -> Server {
+    Server::start(
+        &installed().azurite,
+        &[
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            "{port}",
+            "--inMemoryPersistence",
+            "--loose",
+            "--skipApiVersionCheck",
+            "--disableTelemetry",
+            "--silent",
+        ],
+    )
+}
+
+/// Environment for the binary to reach moto.
+fn s3_env(moto: &Server) -> Vec<(String, String)> {
+    vec![
+        ("AWS_ENDPOINT".into(), moto.url()),
+        ("AWS_ALLOW_HTTP".into(), "true".into()),
+        ("AWS_REGION".into(), "us-east-1".into()),
+        ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+    ]
+}
+
+/// Environment for the binary to reach Azurite in emulator mode.
+fn azure_env(azurite: &Server) -> Vec<(String, String)> {
+    vec![
+        ("AZURE_STORAGE_USE_EMULATOR".into(), "true".into()),
+        ("AZURITE_BLOB_STORAGE_URL".into(), azurite.url()),
+    ]
+}
+
+/// Run the binary with `env` on top of a clean store environment.
+fn run_with(env: &[(String, String)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(bin());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_") || k.starts_with("AZURE_") || k.starts_with("AZURITE_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.args(args)
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .expect("run lakewarden")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Every file of the demo lake as (relative path segments, path on disk).
+fn demo_files() -> Vec<(Vec<String>, PathBuf)> {
+    fn walk(dir: &Path, rel: &mut Vec<String>, out: &mut Vec<(Vec<String>, PathBuf)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            rel.push(p.file_name().unwrap().to_str().unwrap().to_string());
+            if p.is_dir() {
+                walk(&p, rel, out);
+            } else {
+                out.push((rel.clone(), p.clone()));
+            }
+            rel.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(&demo_lake(), &mut Vec::new(), &mut out);
+    out
+}
+
+/// Upload the demo lake under `demo-lake/` of `store`.
+fn upload_demo_lake(store: Arc<dyn ObjectStore>) {
+    runtime().block_on(async {
+        for (rel, file) in demo_files() {
+            let key = ObjPath::from_iter(std::iter::once("demo-lake".to_string()).chain(rel));
+            let bytes = std::fs::read(&file).unwrap();
+            store
+                .put(&key, PutPayload::from(bytes))
+                .await
+                .unwrap_or_else(|e| panic!("upload {}: {e}", file.display()));
+        }
+    });
+}
+
+fn create_bucket(moto: &Server, bucket: &str) {
+    // moto does not check signatures.
+    let status = http(moto.port, "PUT", &format!("/{bucket}"), &[]).unwrap();
+    assert_eq!(status, 200, "create bucket {bucket}");
+}
+
+fn s3_store(moto: &Server, bucket: &str) -> Arc<dyn ObjectStore> {
+    Arc::new(
+        AmazonS3Builder::new()
+            .with_endpoint(moto.url())
+            .with_allow_http(true)
+            .with_region("us-east-1")
+            .with_bucket_name(bucket)
+            .with_access_key_id("testing")
+            .with_secret_access_key("testing")
+            .build()
+            .unwrap(),
+    )
+}
+
+/// Create a container with a SharedKey-signed request (node's crypto: the
+/// test already needs Node for Azurite).
+fn create_container(azurite: &Server, container: &str) {
+    let script = r#"
+const http = require('http'), crypto = require('crypto');
+const [port, account, key, container] = process.argv.slice(1);
+const date = new Date().toUTCString(), version = '2021-08-06';
+const path = `/${account}/${container}`;
+const toSign = ['PUT', '', '', '', '', '', '', '', '', '', '', '',
+  `x-ms-date:${date}\nx-ms-version:${version}`,
+  `/${account}${path}\nrestype:container`].join('\n');
+const sig = crypto.createHmac('sha256', Buffer.from(key, 'base64')).update(toSign, 'utf8').digest('base64');
+const req = http.request({ host: '127.0.0.1', port, method: 'PUT', path: `${path}?restype=container`,
+  headers: { 'x-ms-date': date, 'x-ms-version': version, 'Content-Length': 0,
+             'Authorization': `SharedKey ${account}:${sig}` } }, res => {
+  let body = ''; res.on('data', d => body += d);
+  res.on('end', () => { if (res.statusCode !== 201) { console.error(res.statusCode, body); process.exit(1); } });
+});
+req.on('error', e => { console.error(e.message); process.exit(1); });
+req.end();
+"#;
+    let o = Command::new("node")
+        .arg("-e")
+        .arg(script)
+        .arg(azurite.port.to_string())
+        .arg(AZURITE_ACCOUNT)
+        .arg(AZURITE_KEY)
+        .arg(container)
+        .output()
+        .expect("run node");
+    assert!(o.status.success(), "create container: {}", stderr(&o));
+}
+
+fn azure_store(azurite: &Server, container: &str) -> Arc<dyn ObjectStore> {
+    Arc::new(
+        MicrosoftAzureBuilder::new()
+            .with_endpoint(format!("{}/{AZURITE_ACCOUNT}", azurite.url()))
+            .with_allow_http(true)
+            .with_account(AZURITE_ACCOUNT)
+            .with_access_key(AZURITE_KEY)
+            .with_container_name(container)
+            .build()
+            .unwrap(),
+    )
+}
+
+/// What must not depend on where the lake is stored: per dataset (path
+/// relative to the root) its format, status, counts and version, and every
+/// finding with its sample counts.
+#[derive(Debug, PartialEq, Eq)]
+struct Results {
+    exit: Option<i32>,
+    datasets: BTreeSet<String>,
+    findings: BTreeSet<String>,
+}
+
+fn results(catalog: &Path, root: &str, exit: Option<i32>) -> Results {
+    let rel = |r: &serde_json::Value| -> String {
+        let uri = str_of(r, "dataset_uri");
+        uri.strip_prefix(&format!("{root}/"))
+            .unwrap_or_else(|| panic!("dataset outside the root {root}: {uri}"))
+            .to_string()
+    };
+    let datasets = query(
+        catalog,
+        "SELECT dataset_uri, format, status, file_count, row_count, rows_skipped, bytes, \
+         bytes_read, version, error FROM datasets",
+    )
+    .iter()
+    .map(|r| {
+        format!(
+            "{} {} {} files={} rows={} skipped={} bytes={} read={} version={} error={}",
+            rel(r),
+            str_of(r, "format"),
+            str_of(r, "status"),
+            r["file_count"],
+            r["row_count"],
+            r["rows_skipped"],
+            r["bytes"],
+            r["bytes_read"],
+            r["version"],
+            r["error"],
+        )
+    })
+    .collect();
+    let findings = query(
+        catalog,
+        "SELECT dataset_uri, column_path, entity, sampled_values, matched_values, \
+         validated_values FROM classifications",
+    )
+    .iter()
+    .map(|r| {
+        format!(
+            "{} {} {} sampled={} matched={} validated={}",
+            rel(r),
+            str_of(r, "column_path"),
+            str_of(r, "entity"),
+            r["sampled_values"],
+            r["matched_values"],
+            r["validated_values"],
+        )
+    })
+    .collect();
+    Results {
+        exit,
+        datasets,
+        findings,
+    }
+}
+
+/// The local scan of the demo lake, once per test binary.
+fn local_results() -> &'static Results {
+    static LOCAL: OnceLock<Results> = OnceLock::new();
+    LOCAL.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = dir.path().join("c");
+        let o = scan(&catalog, &[&demo_lake()], &[]);
+        assert!(
+            matches!(o.status.code(), Some(0 | 3)),
+            "local scan: {}",
+            stderr(&o)
+        );
+        results(&catalog, &uri_of(&demo_lake()), o.status.code())
+    })
+}
+
+fn scan_remote(env: &[(String, String)], root: &str) -> Results {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("c");
+    let o = run_with(
+        env,
+        &[
+            "scan",
+            "--quiet",
+            "--catalog",
+            catalog.to_str().unwrap(),
+            root,
+        ],
+    );
+    assert!(
+        matches!(o.status.code(), Some(0 | 3)),
+        "scan {root}: {}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    results(&catalog, root, o.status.code())
+}
+
+fn assert_same(remote: &Results, root: &str) {
+    let local = local_results();
+    assert!(
+        local.findings.len() > 20,
+        "the demo lake should give findings"
+    );
+    let diff = |a: &BTreeSet<String>, b: &BTreeSet<String>| -> Vec<String> {
+        a.symmetric_difference(b).cloned().collect()
+    };
+    assert_eq!(
+        remote.datasets,
+        local.datasets,
+        "datasets differ between {root} and the local lake: {:#?}",
+        diff(&remote.datasets, &local.datasets)
+    );
+    assert_eq!(
+        remote.findings,
+        local.findings,
+        "findings differ between {root} and the local lake: {:#?}",
+        diff(&remote.findings, &local.findings)
+    );
+    assert_eq!(remote.exit, local.exit, "exit code of the {root} scan");
+}
+
+#[test]
+fn demo_lake_on_s3_gives_the_local_findings() {
+    let moto = start_moto();
+    create_bucket(&moto, "lake");
+    upload_demo_lake(s3_store(&moto, "lake"));
+    let root = "s3://lake/demo-lake";
+    let remote = scan_remote(&s3_env(&moto), root);
+    assert_same(&remote, root);
+    assert!(
+        remote
+            .datasets
+            .iter()
+            .any(|d| d.starts_with("delta/customers_delta delta ok") && d.contains(" version=1 ")),
+        "{:#?}",
+        remote.datasets
+    );
+}
+
+#[test]
+fn demo_lake_on_azurite_gives_the_local_findings() {
+    let azurite = start_azurite();
+    create_container(&azurite, "lake");
+    upload_demo_lake(azure_store(&azurite, "lake"));
+    let root = format!("abfss://lake@{AZURITE_ACCOUNT}.dfs.core.windows.net/demo-lake");
+    let remote = scan_remote(&azure_env(&azurite), &root);
+    assert_same(&remote, &root);
+    assert!(
+        remote
+            .datasets
+            .iter()
+            .any(|d| d.starts_with("delta/customers_delta delta ok") && d.contains(" version=1 ")),
+        "{:#?}",
+        remote.datasets
+    );
+}
+
+/// A scan that stops with exit code `code` and one line on stderr naming
+/// `uri` (1: the store failed; 2: configuration, e.g. no credentials).
+fn assert_one_line_failure(o: &Output, code: i32, uri: &str, words: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{}{err}", stdout(o));
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line expected: {err}");
+    assert!(lines[0].contains(uri), "{err}");
+    for w in words {
+        assert!(lines[0].contains(w), "{w:?} missing: {err}");
+    }
+}
+
+#[test]
+fn missing_bucket_missing_credentials_and_wrong_key_fail_in_one_line() {
+    let moto = start_moto();
+    let azurite = start_azurite();
+    create_container(&azurite, "lake");
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("c");
+    let c = c.to_str().unwrap();
+
+    let o = run_with(
+        &s3_env(&moto),
+        &["scan", "--quiet", "--catalog", c, "s3://no-such-bucket/x"],
+    );
+    // object_store reports a 404 / 403 on listing as a generic error
+    // (`storage error: … 404 …`), not as not-found / access denied.
+    assert_one_line_failure(&o, 1, "s3://no-such-bucket/x", &["404"]);
+
+    let o = run_with(&[], &["scan", "--quiet", "--catalog", c, "s3://lake/x"]);
+    assert_one_line_failure(&o, 2, "s3://lake/x", &["no S3 credentials"]);
+
+    let uri = format!("abfss://lake@{AZURITE_ACCOUNT}.dfs.core.windows.net/x");
+    let o = run_with(&[], &["scan", "--quiet", "--catalog", c, &uri]);
+    assert_one_line_failure(&o, 2, &uri, &["no Azure credentials"]);
+
+    let mut env = azure_env(&azurite);
+    env.push((
+        "AZURE_STORAGE_ACCOUNT_KEY".into(),
+        // Valid base64, wrong key: Azurite checks SharedKey signatures.
+        "d3JvbmctZGV2LWtleS13cm9uZy1kZXYta2V5LXdyb25nLWRldi1rZXk=".into(),
+    ));
+    let o = run_with(&env, &["scan", "--quiet", "--catalog", c, &uri]);
+    assert_one_line_failure(&o, 1, &uri, &["403"]);
+
+    let missing = format!("abfss://nope@{AZURITE_ACCOUNT}.dfs.core.windows.net/x");
+    let o = run_with(
+        &azure_env(&azurite),
+        &["scan", "--quiet", "--catalog", c, &missing],
+    );
+    assert_one_line_failure(&o, 1, &missing, &["404"]);
+}
