@@ -47,7 +47,8 @@ struct CatalogArg {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// Roots to scan: local paths or file:// URIs.
+    /// Roots to scan: local paths, file://, s3://bucket/prefix, az://container/prefix,
+    /// abfss://container@account.dfs.core.windows.net/prefix.
     #[arg(required = true)]
     uris: Vec<String>,
     #[command(flatten)]
