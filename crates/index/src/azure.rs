@@ -14,58 +14,32 @@ use std::io::BufRead;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::event::{is_ip, json_reason, stable_id, AccessEvent, LogFormat, Operation, ParseReport};
-use crate::gz::read_line;
+use crate::event::{is_ip, stable_id, AccessEvent, LogFormat, Operation, ParseReport};
+use crate::gz::for_each_json_line;
 use crate::uri::azure_url_to_abfss;
 
 /// Parse Azure Storage blob logs, calling `on_event` for every blob event.
 pub fn parse_azure_storage_log(
-    mut reader: impl BufRead,
+    reader: impl BufRead,
     _source: &str,
     on_event: &mut dyn FnMut(AccessEvent),
 ) -> ParseReport {
     let mut report = ParseReport::default();
-    let mut buf = Vec::with_capacity(4096);
-    loop {
-        match read_line(&mut reader, &mut buf) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                report.read_failed(report.lines, &e);
-                break;
-            }
-        }
-        report.lines += 1;
-        let n = report.lines;
-        if buf.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
-        let v: Value = match serde_json::from_slice(&buf) {
-            Ok(v) => v,
-            Err(e) => {
-                report.malformed(n, json_reason(&e));
-                continue;
-            }
-        };
+    for_each_json_line(reader, &mut report, |n, line, v, report| {
         if let Some(records) = v.get("records").and_then(Value::as_array) {
             for (i, r) in records.iter().enumerate() {
                 let idx = i.to_string();
                 handle(
-                    record_to_event(r, &[b"azure", &buf, idx.as_bytes()]),
+                    record_to_event(r, &[b"azure", line, idx.as_bytes()]),
                     n,
-                    &mut report,
+                    report,
                     on_event,
                 );
             }
         } else {
-            handle(
-                record_to_event(&v, &[b"azure", &buf]),
-                n,
-                &mut report,
-                on_event,
-            );
+            handle(record_to_event(&v, &[b"azure", line]), n, report, on_event);
         }
-    }
+    });
     report
 }
 

@@ -34,3 +34,46 @@ pub(crate) fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Res
     }
     Ok(true)
 }
+
+/// Feed every non-blank line of `reader` to `f(line_number, line, report)`,
+/// counting lines in `report` and recording a read failure (a truncated gzip
+/// member, an I/O error) there instead of failing: what was read stays read.
+pub(crate) fn for_each_line(
+    mut reader: impl BufRead,
+    report: &mut crate::ParseReport,
+    mut f: impl FnMut(u64, &[u8], &mut crate::ParseReport),
+) {
+    let mut buf = Vec::with_capacity(4096);
+    loop {
+        match read_line(&mut reader, &mut buf) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                report.read_failed(report.lines, &e);
+                break;
+            }
+        }
+        report.lines += 1;
+        if buf.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        f(report.lines, &buf, report);
+    }
+}
+
+/// [`for_each_line`] for JSON Lines: a line that is not JSON is recorded as
+/// malformed (by category, never its text) and skipped.
+pub(crate) fn for_each_json_line(
+    reader: impl BufRead,
+    report: &mut crate::ParseReport,
+    mut f: impl FnMut(u64, &[u8], serde_json::Value, &mut crate::ParseReport),
+) {
+    for_each_line(
+        reader,
+        report,
+        |n, line, report| match serde_json::from_slice(line) {
+            Ok(v) => f(n, line, v, report),
+            Err(e) => report.malformed(n, crate::event::json_reason(&e)),
+        },
+    );
+}

@@ -28,8 +28,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::event::{json_reason, ser_time, ParseReport};
-use crate::gz::read_line;
+use crate::event::{ser_time, ParseReport};
+use crate::gz::for_each_json_line;
 use crate::uri::{dataset_uri, is_storage_namespace};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -99,36 +99,17 @@ struct Run {
 /// Parse OpenLineage JSON Lines. `model_namespaces` are namespace prefixes
 /// of model registries (e.g. `["mlflow://", "models:/"]`).
 pub fn parse_openlineage(
-    mut reader: impl BufRead,
+    reader: impl BufRead,
     _source: &str,
     model_namespaces: &[&str],
 ) -> LineageBatch {
     let mut report = ParseReport::default();
     let mut runs: Vec<(String, Run)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    let mut buf = Vec::with_capacity(4096);
-    loop {
-        match read_line(&mut reader, &mut buf) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                report.read_failed(report.lines, &e);
-                break;
-            }
-        }
-        report.lines += 1;
-        let n = report.lines;
-        if buf.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
-        let v: Value = match serde_json::from_slice(&buf) {
-            Ok(v) => v,
-            Err(e) => {
-                report.malformed(n, json_reason(&e));
-                continue;
-            }
-        };
-        match parse_event(&v, model_namespaces) {
+    for_each_json_line(
+        reader,
+        &mut report,
+        |n, _line, v, report| match parse_event(&v, model_namespaces) {
             Ok(None) => report.skipped += 1,
             Ok(Some(ev)) => {
                 report.events += 1;
@@ -150,8 +131,8 @@ pub fn parse_openlineage(
                 merge(&mut runs[i].1, ev);
             }
             Err(reason) => report.malformed(n, reason),
-        }
-    }
+        },
+    );
     let mut batch = LineageBatch {
         report,
         ..Default::default()

@@ -15,7 +15,7 @@ use std::io::BufRead;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::event::{is_ip, stable_id, AccessEvent, LogFormat, Operation, ParseReport};
-use crate::gz::read_line;
+use crate::gz::for_each_line;
 use crate::uri::{resolve_aws_principal, s3_uri};
 
 const MIN_FIELDS: usize = 18;
@@ -38,33 +38,20 @@ const USER_AGENT: usize = 16;
 /// line. `source` names the file in the report's context only; event ids do
 /// not depend on it.
 pub fn parse_s3_access_log(
-    mut reader: impl BufRead,
+    reader: impl BufRead,
     _source: &str,
     on_event: &mut dyn FnMut(AccessEvent),
 ) -> ParseReport {
     let mut report = ParseReport::default();
-    let mut buf = Vec::with_capacity(1024);
-    loop {
-        match read_line(&mut reader, &mut buf) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                report.read_failed(report.lines, &e);
-                break;
-            }
-        }
-        report.lines += 1;
-        if buf.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
-        match parse_line(&buf) {
+    for_each_line(reader, &mut report, |n, line, report| {
+        match parse_line(line) {
             Ok(ev) => {
                 report.events += 1;
                 on_event(ev);
             }
-            Err(reason) => report.malformed(report.lines, reason),
+            Err(reason) => report.malformed(n, reason),
         }
-    }
+    });
     report
 }
 
