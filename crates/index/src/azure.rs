@@ -14,7 +14,10 @@ use std::io::BufRead;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::event::{is_ip, stable_id, AccessEvent, LogFormat, Operation, ParseReport};
+use crate::event::{
+    is_ip, json_i64 as num, json_str as s, stable_id, AccessEvent, LogFormat, Operation,
+    ParseReport,
+};
 use crate::gz::for_each_json_line;
 use crate::uri::azure_url_to_abfss;
 
@@ -56,22 +59,6 @@ fn handle(
         }
         Ok(None) => report.skipped += 1,
         Err(reason) => report.malformed(n, reason),
-    }
-}
-
-fn s<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.get(p)?;
-    }
-    cur.as_str().filter(|s| !s.is_empty())
-}
-
-fn num(v: Option<&Value>) -> Option<i64> {
-    match v? {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
     }
 }
 

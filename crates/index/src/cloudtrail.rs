@@ -17,7 +17,10 @@ use chrono::{DateTime, Utc};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::event::{is_ip, json_reason, stable_id, AccessEvent, LogFormat, Operation, ParseReport};
+use crate::event::{
+    is_ip, json_i64 as num, json_reason, json_str as s, stable_id, AccessEvent, LogFormat,
+    Operation, ParseReport,
+};
 use crate::uri::resolve_aws_principal;
 use crate::IndexError;
 
@@ -135,22 +138,6 @@ impl<'de> Visitor<'de> for RecordsSeed<'_, '_, '_> {
             self.ctx.record(v);
         }
         Ok(())
-    }
-}
-
-fn s<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.get(p)?;
-    }
-    cur.as_str().filter(|s| !s.is_empty())
-}
-
-fn num(v: Option<&Value>) -> Option<i64> {
-    match v? {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
     }
 }
 

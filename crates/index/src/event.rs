@@ -173,3 +173,21 @@ pub(crate) fn json_reason(e: &serde_json::Error) -> String {
 pub(crate) fn is_ip(s: &str) -> bool {
     s.parse::<std::net::IpAddr>().is_ok()
 }
+
+/// The non-empty string at `path` inside a JSON record.
+pub(crate) fn json_str<'v>(v: &'v serde_json::Value, path: &[&str]) -> Option<&'v str> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p)?;
+    }
+    cur.as_str().filter(|s| !s.is_empty())
+}
+
+/// An integer that logs write as a number or as a string.
+pub(crate) fn json_i64(v: Option<&serde_json::Value>) -> Option<i64> {
+    match v? {
+        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
