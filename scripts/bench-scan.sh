@@ -54,7 +54,10 @@ fi
 jobs=()
 [[ -n "${LAKEWARDEN_BENCH_JOBS:-}" ]] && jobs=(-j "$LAKEWARDEN_BENCH_JOBS")
 log "cargo build --profile bench (lakewarden + bench binaries) into $target"
-cargo build --profile bench "${jobs[@]}" -p lakewarden-cli -p lakewarden-benches --bins >&2
+# --benches as well: it also builds benches/benches/rules_engine.rs, and with the
+# same command line `cargo bench -p lakewarden-benches` (which enables the
+# dev-dependencies) reuses every artifact instead of rebuilding with other features.
+cargo build --profile bench "${jobs[@]}" -p lakewarden-cli -p lakewarden-benches --bins --benches >&2
 # The built-in `bench` profile writes to target/release; a custom one would use its own name.
 bin=""
 for d in "$target/release" "$target/bench"; do

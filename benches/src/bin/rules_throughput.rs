@@ -99,6 +99,7 @@ fn main() -> Result<()> {
     );
 
     let mut hs_s = hs.new_scratch()?;
+    #[allow(clippy::let_unit_value)] // RegexMatcher's scratch is `()`; kept for symmetry
     let mut re_s = re.new_scratch()?;
     let (d_pv, t_pv) = best(a.repeat, || Ok(scan_per_value(&hs, &mut hs_s, &values, 0)?))?;
     let (d_hj, t_hj) = best(a.repeat, || {
