@@ -51,6 +51,10 @@ pub struct EntityEvidence {
     pub examples: Vec<String>,
     pub validator: Option<&'static str>,
     pub best_score: f64,
+    /// Candidate values whose expensive validator was not run (budget spent).
+    pub unchecked: u64,
+    /// …of which the match spans the whole value.
+    pub unchecked_whole: u64,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -90,6 +94,8 @@ pub struct ColumnAccumulator {
     pub nulls: u64,
     /// Values cut to the per-value byte cap before matching.
     pub capped_values: u64,
+    /// Expensive validator calls spent on this column.
+    pub expensive_checks: u64,
     pub entities: BTreeMap<String, EntityEvidence>,
     pub person: PersonEvidence,
     pub floats: FloatEvidence,
@@ -115,6 +121,7 @@ impl ColumnAccumulator {
             values: 0,
             nulls: 0,
             capped_values: 0,
+            expensive_checks: 0,
             entities: BTreeMap::new(),
             person: PersonEvidence::default(),
             floats: FloatEvidence::default(),

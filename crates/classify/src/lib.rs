@@ -213,29 +213,45 @@ impl<M: Matcher> Classifier<M> {
             failed: u64,
             example: Option<(usize, usize)>,
             patterns: Vec<(usize, bool)>,
+            unchecked: bool,
+            unchecked_whole: bool,
         }
         // Validate every match first, then drop matches that sit inside a
         // longer validated match of another entity in the same value: the
         // digits of a card number are not also a phone number.
-        let mut checked: Vec<(u32, usize, usize, bool)> = matches
-            .into_iter()
-            .filter(|&(id, _, _)| self.rules.pattern(id).1.applies_to(kind))
-            .map(|(id, from, to)| {
-                let ok = self
-                    .rules
-                    .pattern(id)
-                    .1
-                    .validator
-                    .map(|v| validate_match(v, &buf, from, to))
-                    .unwrap_or(true);
-                (id, from, to, ok)
-            })
-            .collect();
+        let mut checked: Vec<(u32, usize, usize, Check)> = Vec::with_capacity(matches.len());
+        for (id, from, to) in matches {
+            let pattern = self.rules.pattern(id).1;
+            if !pattern.applies_to(kind) {
+                continue;
+            }
+            let check = match pattern.validator {
+                None => Check::Valid,
+                // Past the budget, an expensive validator's verdict is
+                // estimated from the values it did check (see score.rs).
+                Some(v)
+                    if is_expensive(v) && acc.expensive_checks >= EXPENSIVE_CHECKS_PER_COLUMN =>
+                {
+                    Check::Unchecked
+                }
+                Some(v) => {
+                    if is_expensive(v) {
+                        acc.expensive_checks += 1;
+                    }
+                    if validate_match(v, &buf, from, to) {
+                        Check::Valid
+                    } else {
+                        Check::Invalid
+                    }
+                }
+            };
+            checked.push((id, from, to, check));
+        }
         // Matches never cross a value, so containment is checked within the
         // matches of one value (few), keeping this linear in the batch.
         checked.sort_by_key(|&(_, from, to, _)| (from, std::cmp::Reverse(to)));
         let value_of = |from: usize| starts.partition_point(|&s| s <= from) - 1;
-        let mut kept: Vec<(u32, usize, usize, bool, usize)> = Vec::with_capacity(checked.len());
+        let mut kept: Vec<(u32, usize, usize, Check, usize)> = Vec::with_capacity(checked.len());
         let mut group_start = 0;
         while group_start < checked.len() {
             let vi = value_of(checked[group_start].1);
@@ -247,7 +263,8 @@ impl<M: Matcher> Classifier<M> {
             for &(id, from, to, ok) in group {
                 let entity = &self.rules.pattern(id).0.entity;
                 let inside_other = group.iter().any(|&(id2, f, t, ok2)| {
-                    ok2 && t - f > to - from
+                    ok2 == Check::Valid
+                        && t - f > to - from
                         && f <= from
                         && to <= t
                         && &self.rules.pattern(id2).0.entity != entity
@@ -259,7 +276,8 @@ impl<M: Matcher> Classifier<M> {
             group_start = group_end;
         }
         let mut hits: HashMap<(usize, &str), Hit> = HashMap::new();
-        for (id, from, to, ok, vi) in kept {
+        for (id, from, to, check, vi) in kept {
+            let ok = check == Check::Valid;
             let (entity, pattern) = self.rules.pattern(id);
             let vstart = starts[vi];
             let vend = starts.get(vi + 1).map(|s| s - 1).unwrap_or(buf.len() - 1);
@@ -282,10 +300,15 @@ impl<M: Matcher> Classifier<M> {
                 failed: 0,
                 example: None,
                 patterns: Vec::new(),
+                unchecked: false,
+                unchecked_whole: false,
             });
             h.validated |= ok;
             h.whole |= whole;
-            if !ok {
+            if check == Check::Unchecked {
+                h.unchecked = true;
+                h.unchecked_whole |= spans_whole;
+            } else if !ok {
                 h.failed += 1;
             }
             if ok && h.example.is_none() {
@@ -315,6 +338,12 @@ impl<M: Matcher> Classifier<M> {
                     if ev.validator.is_none() {
                         ev.validator = p.validator.map(|v| v.as_str());
                     }
+                }
+            }
+            if !hit.validated && hit.unchecked {
+                ev.unchecked += 1;
+                if hit.unchecked_whole {
+                    ev.unchecked_whole += 1;
                 }
             }
             if hit.validated {
@@ -347,6 +376,27 @@ impl<M: Matcher> Classifier<M> {
         }
     }
 }
+
+/// A match's validator verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    Valid,
+    Invalid,
+    /// Not run: the column's budget for an expensive validator is spent.
+    Unchecked,
+}
+
+/// Validators that cost tens of microseconds per candidate (libphonenumber
+/// parses against per-region metadata regexes). In `--full` scans of big
+/// columns they dominated the run, so each column checks at most
+/// [`EXPENSIVE_CHECKS_PER_COLUMN`] candidates and the rest are estimated
+/// from that pass rate. Sample mode never reaches the budget.
+fn is_expensive(v: lakewarden_rules::ValidatorKind) -> bool {
+    matches!(v, lakewarden_rules::ValidatorKind::Phone)
+}
+
+/// Expensive validator calls per column before estimation takes over.
+pub const EXPENSIVE_CHECKS_PER_COLUMN: u64 = 4_096;
 
 fn text_values(array: &ArrayRef) -> Vec<&str> {
     match array.data_type() {

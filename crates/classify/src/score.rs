@@ -311,10 +311,19 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
         let Some(ev) = acc.entities.get(e) else {
             continue;
         };
-        let v = ev.validated;
         let c = ev.candidates;
+        // Values left unchecked by the expensive-validator budget count at
+        // the pass rate of the values that were checked.
+        let checked = c - ev.unchecked;
+        let pass_rate = if checked == 0 {
+            0.0
+        } else {
+            ev.validated as f64 / checked as f64
+        };
+        let estimate = |k: u64| (k as f64 * pass_rate).round() as u64;
+        let v = ev.validated + estimate(ev.unchecked);
+        let whole_values = ev.whole + estimate(ev.unchecked_whole);
         let share = if n == 0 { 0.0 } else { v as f64 / n as f64 };
-        let pass_rate = if c == 0 { 0.0 } else { v as f64 / c as f64 };
         let weak = rule.needs_name_hint || ev.best_score < 0.6;
         let conf = confidence(
             ev.best_score,
@@ -329,7 +338,8 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
             "validator": ev.validator, "validator_failures": ev.validator_failures,
             "validator_pass_rate": round3(pass_rate),
             "patterns": ev.patterns.iter().map(|(k, (m, ok))| (k.clone(), json!({"matched": m, "validated": ok}))).collect::<serde_json::Map<_, _>>(),
-            "name_hint": hint, "context_hits": ev.context_hits, "whole_values": ev.whole,
+            "name_hint": hint, "context_hits": ev.context_hits, "whole_values": whole_values,
+            "unchecked_candidates": ev.unchecked,
             "capped_values": acc.capped_values,
         });
         let reject = if v == 0 {
@@ -395,9 +405,9 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
                 whole_share: if n == 0 {
                     0.0
                 } else {
-                    ev.whole as f64 / n as f64
+                    whole_values as f64 / n as f64
                 },
-                whole_values: ev.whole,
+                whole_values,
                 validated: v,
                 rank: (hint_pos, validator_strength(ev.validator)),
             });

@@ -214,3 +214,30 @@ fn integer_ssns_need_their_name() {
     assert_eq!(entities(&r, "ssn"), vec!["US_SSN"]);
     assert!(entities(&r, "product_code").is_empty());
 }
+
+#[test]
+fn expensive_validators_are_budgeted_and_estimated() {
+    let n = crate::EXPENSIVE_CHECKS_PER_COLUMN as usize + 2_000;
+    let phones = strings(
+        (0..n)
+            .map(|i| format!("+44 20 7946 {:04}", i % 10_000))
+            .collect(),
+    );
+    let r = classify(vec![("contact_number", phones)]);
+    let col = r
+        .iter()
+        .find(|c| c.column_path == "contact_number")
+        .unwrap();
+    let f = col
+        .findings
+        .iter()
+        .find(|f| f.entity == "PHONE_NUMBER")
+        .expect("phones found");
+    assert_eq!(
+        f.explanation["unchecked_candidates"], 2_000,
+        "{}",
+        f.explanation
+    );
+    // Every checked value passed, so the estimate covers the whole column.
+    assert_eq!(f.validated_values, n as u64, "{}", f.explanation);
+}
