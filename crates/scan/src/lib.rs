@@ -116,6 +116,18 @@ struct Outcome {
     rows_sampled: u64,
 }
 
+impl Outcome {
+    /// A dataset recorded without columns or findings (unsupported, failed).
+    fn without_rows(dataset: DatasetRow) -> Self {
+        Outcome {
+            dataset,
+            columns: vec![],
+            findings: vec![],
+            rows_sampled: 0,
+        }
+    }
+}
+
 /// Datasets per commit and the longest a finished dataset waits for one.
 const GROUP_COMMIT_DATASETS: usize = 64;
 const GROUP_COMMIT_EVERY: Duration = Duration::from_secs(2);
@@ -376,12 +388,7 @@ async fn scan_dataset(
     if let Format::Unsupported { what } = &ds.format {
         row.status = DatasetStatus::Unsupported;
         row.notes = Some(format!("format {what} is not supported yet: not scanned"));
-        return Outcome {
-            dataset: row,
-            columns: vec![],
-            findings: vec![],
-            rows_sampled: 0,
-        };
+        return Outcome::without_rows(row);
     }
     let (tx, mut rx) = mpsc::channel::<ChunkData>(4);
     let classifier = ctx.classifier.clone();
@@ -404,12 +411,7 @@ async fn scan_dataset(
         (Err(e), _) => {
             row.status = DatasetStatus::Error;
             row.error = Some(e.to_string());
-            return Outcome {
-                dataset: row,
-                columns: vec![],
-                findings: vec![],
-                rows_sampled: 0,
-            };
+            return Outcome::without_rows(row);
         }
         (Ok(_), Err(e)) => {
             row.status = DatasetStatus::Error;
@@ -418,12 +420,7 @@ async fn scan_dataset(
                 ds.dataset_uri,
                 if e.is_panic() { "panic" } else { "cancelled" }
             ));
-            return Outcome {
-                dataset: row,
-                columns: vec![],
-                findings: vec![],
-                rows_sampled: 0,
-            };
+            return Outcome::without_rows(row);
         }
     };
     row.row_count = Some(report.row_count as i64);
