@@ -15,5 +15,22 @@ echo
 echo "== posture (lakewarden query posture) =="
 "$bin" query --catalog "$catalog" posture
 echo
-echo "Try: $bin explain --catalog $catalog fixtures/demo-lake/customers_us.parquet ssn"
+# Access logs (S3, CloudTrail, Azure) and OpenLineage events that go with the
+# demo lake; fixtures/demo.toml maps the s3:// and Azure spellings onto it.
+cfg=fixtures/demo.toml
+"$bin" ingest access-logs fixtures/audit/s3-access --format s3 --catalog "$catalog" --config "$cfg"
+"$bin" ingest access-logs fixtures/audit/cloudtrail --format cloudtrail --catalog "$catalog" --config "$cfg"
+"$bin" ingest access-logs fixtures/audit/azure --format azure --catalog "$catalog" --config "$cfg"
+"$bin" ingest lineage fixtures/audit/openlineage --catalog "$catalog" --config "$cfg"
+echo
+echo "== who read sensitive data (lakewarden query who_read_sensitive) =="
+"$bin" query --catalog "$catalog" --config "$cfg" who_read_sensitive
+echo
+echo "== right-to-be-forgotten impact for one person (lakewarden rtbf) =="
+"$bin" rtbf --catalog "$catalog" --config "$cfg" \
+  --subject email=LMorley80@gmail.com --subject phone="+44 7887 677400" --subject name="Leonard Morley"
+echo
+echo "Try: $bin query --catalog $catalog --config $cfg unmasked_downstream   (also: models_trained_on_pii, retention, rtbf_impact)"
+echo "     $bin rtbf --catalog $catalog --config $cfg --subject email=LMorley80@gmail.com --expand --format json"
+echo "     $bin explain --catalog $catalog fixtures/demo-lake/customers_us.parquet ssn"
 echo "     $bin query --catalog $catalog --format json \"SELECT dataset_uri, column_path, entity, confidence FROM classifications WHERE entity = 'US_SSN'\""

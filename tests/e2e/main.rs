@@ -2,6 +2,7 @@
 //! One test binary on purpose (see crates/cli/Cargo.toml).
 
 mod accuracy;
+mod audit;
 mod bad_input;
 mod cli;
 mod crash;

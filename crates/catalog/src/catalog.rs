@@ -207,6 +207,12 @@ impl Catalog {
         &self.inner.location
     }
 
+    /// The catalog folder of a local catalog (`None` on an object store). Derived
+    /// state that is not part of the catalog (the Tantivy indexes) lives beside it.
+    pub fn local_dir(&self) -> Option<&std::path::Path> {
+        self.inner.local_dir.as_deref()
+    }
+
     /// The URL the object store is rooted at (`file:///` for local catalogs): register
     /// [`Catalog::object_store`] under it with DataFusion.
     pub fn store_url(&self) -> Url {

@@ -32,5 +32,6 @@ pub use rows::{
     batch_to_rows, rows_to_batch, CatalogRow, ClassificationRow, ColumnRow, DatasetRow, ScanRunRow,
 };
 pub use schema::{
-    DatasetFormat, DatasetStatus, Method, RunStatus, ScanMode, Sensitivity, Table, SCHEMA_VERSION,
+    AccessOperation, DatasetFormat, DatasetStatus, IngestFormat, LogFormat, Method, RunStatus,
+    ScanMode, Sensitivity, Table, SCHEMA_VERSION,
 };

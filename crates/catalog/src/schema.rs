@@ -46,6 +46,16 @@ pub enum Table {
     Columns,
     /// One row per (column, entity) finding of a dataset's latest scan (key: `dataset_uri`).
     Classifications,
+    /// One row per ingested log / lineage file (key: `ingested_from`).
+    IngestSources,
+    /// One row per access to an object, from access logs (key: `ingested_from`).
+    AccessEvents,
+    /// One row per dataset → dataset edge of an OpenLineage run (key: `ingested_from`).
+    LineageEdges,
+    /// One row per model an OpenLineage run produced (key: `ingested_from`).
+    Models,
+    /// One row per (model, input dataset) of a run (key: `ingested_from`).
+    ModelInputs,
 }
 
 impl Table {
@@ -55,6 +65,11 @@ impl Table {
         Table::Datasets,
         Table::Columns,
         Table::Classifications,
+        Table::IngestSources,
+        Table::AccessEvents,
+        Table::LineageEdges,
+        Table::Models,
+        Table::ModelInputs,
     ];
 
     /// The SQL-visible table name (also its folder under `data/` and its manifest key).
@@ -64,6 +79,11 @@ impl Table {
             Table::Datasets => "datasets",
             Table::Columns => "columns",
             Table::Classifications => "classifications",
+            Table::IngestSources => "ingest_sources",
+            Table::AccessEvents => "access_events",
+            Table::LineageEdges => "lineage_edges",
+            Table::Models => "models",
+            Table::ModelInputs => "model_inputs",
         }
     }
 
@@ -73,11 +93,18 @@ impl Table {
     }
 
     /// The column whose value a commit replaces as a unit: `run_id` for `scan_runs`,
-    /// `dataset_uri` for the dataset-keyed tables.
+    /// `dataset_uri` for the dataset-keyed tables, `ingested_from` (the log or lineage
+    /// file the rows came from) for the ingested tables, so re-ingesting a file
+    /// replaces exactly its rows.
     pub fn key_column(self) -> &'static str {
         match self {
             Table::ScanRuns => "run_id",
             Table::Datasets | Table::Columns | Table::Classifications => "dataset_uri",
+            Table::IngestSources
+            | Table::AccessEvents
+            | Table::LineageEdges
+            | Table::Models
+            | Table::ModelInputs => "ingested_from",
         }
     }
 
@@ -96,7 +123,15 @@ impl Table {
     /// True for tables holding at most one row per key (`scan_runs`, `datasets`);
     /// checked on commit.
     pub fn one_row_per_key(self) -> bool {
-        matches!(self, Table::ScanRuns | Table::Datasets)
+        matches!(
+            self,
+            Table::ScanRuns | Table::Datasets | Table::IngestSources
+        )
+    }
+
+    /// True for the tables `lakewarden ingest` fills (they are also indexed in Tantivy).
+    pub fn is_ingested(self) -> bool {
+        self.key_column() == "ingested_from"
     }
 
     /// The table's Arrow schema (the one definition; cheap to call, cached).
@@ -128,6 +163,12 @@ impl Table {
                 ("sensitivity", Sensitivity::VALUES),
                 ("method", Method::VALUES),
             ],
+            Table::IngestSources => &[("format", IngestFormat::VALUES)],
+            Table::AccessEvents => &[
+                ("operation", AccessOperation::VALUES),
+                ("log_format", LogFormat::VALUES),
+            ],
+            Table::LineageEdges | Table::Models | Table::ModelInputs => &[],
         }
     }
 
@@ -168,6 +209,9 @@ fn i64(name: &str) -> Field {
 }
 fn i64_null(name: &str) -> Field {
     Field::new(name, DataType::Int64, true)
+}
+fn bool_null(name: &str) -> Field {
+    Field::new(name, DataType::Boolean, true)
 }
 fn f64(name: &str) -> Field {
     Field::new(name, DataType::Float64, false)
@@ -250,6 +294,75 @@ fn build_schema(t: Table) -> Schema {
             utf8("first_seen_run"),
             utf8("last_seen_run"),
             utf8("ruleset_fingerprint"),
+        ],
+        // ingest_sources — one row per ingested log / lineage file.
+        //   format: IngestFormat (s3 | cloudtrail | azure | openlineage)
+        //   content_sha256: of the file as stored (compressed); an unchanged file is
+        //   not ingested again.
+        //   problems: JSON {"first_malformed":[[line, reason]…],"read_error":…} —
+        //   reasons describe shapes, never content.
+        Table::IngestSources => vec![
+            utf8("ingested_from"), // canonical URI of the file
+            utf8("format"),
+            utf8("content_sha256"),
+            i64("bytes"),
+            i64("lines"),     // lines (CloudTrail: records) read
+            i64("events"),    // rows produced
+            i64("skipped"),   // well-formed records deliberately ignored
+            i64("malformed"), // lines counted as malformed and skipped
+            utf8_null("problems"),
+            ts("ingested_at"),
+        ],
+        // access_events — one row per access, normalised across log formats.
+        //   operation:  AccessOperation (read | write | delete | list | head | copy | other)
+        //   log_format: LogFormat (s3 | cloudtrail | azure)
+        //   object_uri: canonical URI as logged; SQL adds `dataset_uri` (the catalog
+        //   dataset holding the object, through [aliases]) at query time.
+        Table::AccessEvents => vec![
+            utf8("event_id"), // stable: re-ingesting yields the same id
+            ts("event_time"),
+            utf8("principal"), // role / user ARN, Azure object id, or `anonymous`
+            utf8_null("principal_detail"), // assumed-role session name, UPN, app id
+            utf8("operation"),
+            utf8("api_operation"), // REST.GET.OBJECT, GetObject, GetBlob, …
+            utf8("object_uri"),
+            i64_null("bytes"),
+            utf8_null("source_ip"),
+            i64_null("status"), // HTTP status
+            utf8_null("error_code"),
+            utf8("log_format"),
+            utf8_null("user_agent"),
+            utf8_null("request_id"),
+            utf8("ingested_from"),
+        ],
+        // lineage_edges — dataset → dataset, every input × output of a run.
+        //   masked: from column lineage; true when every field derived from the
+        //   source is masked, false when some is not, null without column lineage.
+        Table::LineageEdges => vec![
+            utf8("source_uri"),
+            utf8("target_uri"),
+            utf8("job_namespace"),
+            utf8("job_name"),
+            utf8("run_id"),
+            ts("event_time"),
+            bool_null("masked"),
+            utf8("ingested_from"),
+        ],
+        // models — model artifacts produced by a run.
+        Table::Models => vec![
+            utf8("model_uri"),
+            utf8("model_name"),
+            utf8_null("model_version"),
+            utf8("run_id"),
+            ts("event_time"),
+            utf8("ingested_from"),
+        ],
+        // model_inputs — the datasets a model was trained on.
+        Table::ModelInputs => vec![
+            utf8("model_uri"),
+            utf8("dataset_uri"),
+            utf8("run_id"),
+            utf8("ingested_from"),
         ],
     };
     Schema::new(fields)
@@ -395,5 +508,51 @@ vocabulary! {
         Type => "type",
         /// A (masked) sample was confirmed by an LLM check.
         Llm => "llm",
+    }
+}
+
+vocabulary! {
+    /// `ingest_sources.format`: which parser read the file.
+    IngestFormat {
+        /// AWS S3 server access logs.
+        S3 => "s3",
+        /// CloudTrail log files (S3 data events).
+        CloudTrail => "cloudtrail",
+        /// Azure Storage logs (StorageBlobLogs JSON lines).
+        Azure => "azure",
+        /// OpenLineage run events (JSON Lines).
+        OpenLineage => "openlineage",
+    }
+}
+
+vocabulary! {
+    /// `access_events.operation`: what an access did.
+    AccessOperation {
+        /// Object content was read (GET).
+        Read => "read",
+        /// An object was created or overwritten.
+        Write => "write",
+        /// An object was deleted.
+        Delete => "delete",
+        /// A listing.
+        List => "list",
+        /// Metadata only (HEAD).
+        Head => "head",
+        /// A server-side copy.
+        Copy => "copy",
+        /// Anything else (ACLs, tagging, …).
+        Other => "other",
+    }
+}
+
+vocabulary! {
+    /// `access_events.log_format`.
+    LogFormat {
+        /// AWS S3 server access logs.
+        S3 => "s3",
+        /// AWS CloudTrail data events.
+        CloudTrail => "cloudtrail",
+        /// Azure Storage logs.
+        Azure => "azure",
     }
 }

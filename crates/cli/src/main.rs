@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod audit;
+
 #[derive(Parser)]
 #[command(
     name = "lakewarden",
@@ -36,13 +38,20 @@ enum Command {
     Query(QueryArgs),
     /// Explain why a column was (or was not) classified.
     Explain(ExplainArgs),
+    /// Ingest access logs or OpenLineage events into the catalog and its indexes.
+    #[command(subcommand)]
+    Ingest(audit::IngestCommand),
+    /// Rebuild the Tantivy indexes from the catalog.
+    Reindex(audit::ReindexArgs),
+    /// Everything that must change for a data subject (right to be forgotten).
+    Rtbf(audit::RtbfArgs),
 }
 
 #[derive(Args)]
-struct CatalogArg {
+pub(crate) struct CatalogArg {
     /// Catalog folder.
     #[arg(long, default_value = "./.lakewarden", env = "LAKEWARDEN_CATALOG")]
-    catalog: String,
+    pub(crate) catalog: String,
 }
 
 #[derive(Args)]
@@ -107,6 +116,12 @@ struct QueryArgs {
     /// List the named queries.
     #[arg(long)]
     list: bool,
+    #[command(flatten)]
+    config: audit::ConfigArg,
+    /// Read the index-backed tables without pushing filters into Tantivy
+    /// (to measure what pushdown saves).
+    #[arg(long, hide = true)]
+    no_index_pushdown: bool,
 }
 
 #[derive(Args)]
@@ -150,6 +165,9 @@ fn main() -> ExitCode {
             Command::Scan(a) => scan(a).await,
             Command::Query(a) => query(a).await,
             Command::Explain(a) => explain(a).await,
+            Command::Ingest(a) => audit::ingest_cmd(a).await,
+            Command::Reindex(a) => audit::reindex_cmd(a).await,
+            Command::Rtbf(a) => audit::rtbf_cmd(a).await,
         }
     });
     match code {
@@ -163,7 +181,7 @@ fn main() -> ExitCode {
 
 /// An error that is the user's to fix (exit code 2).
 #[derive(Debug)]
-struct UsageError(String);
+pub(crate) struct UsageError(pub(crate) String);
 
 impl std::error::Error for UsageError {}
 
@@ -321,9 +339,10 @@ async fn query(a: QueryArgs) -> Result<u8> {
         .into());
     };
     let sql = named.resolve(&q).map_err(|e| UsageError(e.to_string()))?;
+    let mut opts = a.config.session_options()?;
+    opts.index_pushdown = !a.no_index_pushdown;
     let catalog = Catalog::open(&a.catalog.catalog).await?;
-    let snapshot = catalog.snapshot().await?;
-    let ctx = lakewarden_query::session(&snapshot).await?;
+    let (ctx, _snapshot) = lakewarden_query::open_session(&catalog, &opts).await?;
     let batches = lakewarden_query::run(&ctx, &sql)
         .await
         .map_err(|e| UsageError(format!("query: {e}")))?;

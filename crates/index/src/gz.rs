@@ -19,6 +19,19 @@ pub fn open_maybe_gzip(path: &Path) -> io::Result<Box<dyn BufRead>> {
     }
 }
 
+/// A line reader over an object already in memory, decompressing gzip (sniffed
+/// from the magic bytes) like [`open_maybe_gzip`].
+pub fn maybe_gzip_bytes(bytes: bytes::Bytes) -> Box<dyn BufRead + Send> {
+    let is_gzip = bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+    let cursor = io::Cursor::new(bytes);
+    if is_gzip {
+        let decoder = flate2::bufread::MultiGzDecoder::new(cursor);
+        Box::new(BufReader::with_capacity(256 * 1024, decoder))
+    } else {
+        Box::new(cursor)
+    }
+}
+
 /// Read one line (up to and excluding `\n`, and a trailing `\r`) into `buf`.
 /// Returns `Ok(false)` at end of input.
 pub(crate) fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<bool> {

@@ -28,23 +28,37 @@
 //! user agents and query strings can carry personal data. Foreign error
 //! messages (serde_json) are reduced to their category and position.
 //!
-//! Not here yet (part 2): the Tantivy indexes, the DataFusion table providers
-//! over them, and right-to-be-forgotten lookups.
+//! Beyond the parsers:
+//!
+//! - [`ingest()`] — files under local / S3 / Azure URIs → catalog rows (the
+//!   system of record, keyed by the file they came from; unchanged files are
+//!   skipped by content hash) → Tantivy;
+//! - [`TableIndex`] — a catalog table mirrored in a Tantivy index, searched with
+//!   typed [`Predicate`]s (no SQL here: the `query` crate translates SQL filters
+//!   into predicates), synced from the catalog and rebuildable from it;
+//! - [`LocationResolver`] — one identity per dataset: object URIs and lineage
+//!   names mapped to the catalog's `dataset_uri` through the `[aliases]` map.
 
 mod azure;
 mod cloudtrail;
 mod event;
 mod gz;
+pub mod ingest;
 mod lineage;
+mod resolve;
 mod s3;
+pub mod table_index;
 mod uri;
 
 pub use azure::parse_azure_storage_log;
 pub use cloudtrail::parse_cloudtrail;
 pub use event::{AccessEvent, LogFormat, Operation, ParseReport, MAX_REPORTED_MALFORMED};
-pub use gz::open_maybe_gzip;
+pub use gz::{maybe_gzip_bytes, open_maybe_gzip};
+pub use ingest::{index_dir, ingest, sync_indexes, IngestOptions, IngestSummary, INDEXED_TABLES};
 pub use lineage::{parse_openlineage, LineageBatch, LineageEdge, ModelInput, ModelRecord};
+pub use resolve::{AliasError, Aliases, LocationResolver};
 pub use s3::parse_s3_access_log;
+pub use table_index::{Literal, Predicate, SearchStats, TableIndex, TableIndexError};
 pub use uri::{azure_url_to_abfss, dataset_uri, resolve_aws_principal, s3_uri};
 
 /// Errors of this crate. Messages never quote log content.

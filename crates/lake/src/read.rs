@@ -36,6 +36,10 @@ use tokio::sync::mpsc;
 pub struct FlatColumn {
     pub path: Vec<String>,
     pub array: ArrayRef,
+    /// For each value of `array`, the record (0-based, within the chunk) it
+    /// came from: several values share a record when it held a list, and a
+    /// record missing the field has none.
+    pub rows: Vec<u32>,
 }
 
 /// What a reader hands to the classifier.

@@ -390,7 +390,10 @@ enum Leaf {
 /// column's values may outnumber the batch's rows.
 #[derive(Default)]
 struct FlatBatch {
-    columns: BTreeMap<Vec<String>, Vec<Leaf>>,
+    /// Path → (values, record of each value).
+    columns: BTreeMap<Vec<String>, (Vec<Leaf>, Vec<u32>)>,
+    /// The record (within the batch) values are being pushed for.
+    row: u32,
 }
 
 impl FlatBatch {
@@ -420,11 +423,19 @@ impl FlatBatch {
     }
 
     fn leaf(&mut self, path: &[String], leaf: Leaf) {
-        if let Some(v) = self.columns.get_mut(path) {
+        if let Some((v, rows)) = self.columns.get_mut(path) {
             v.push(leaf);
+            rows.push(self.row);
         } else {
-            self.columns.insert(path.to_vec(), vec![leaf]);
+            self.columns
+                .insert(path.to_vec(), (vec![leaf], vec![self.row]));
         }
+    }
+
+    /// Flattens one record (the `in_batch`-th of the batch).
+    fn push_record(&mut self, in_batch: usize, path: &mut Vec<String>, v: &serde_json::Value) {
+        self.row = in_batch as u32;
+        self.push_value(path, v);
     }
 
     /// Build one typed array per path: Int64 / Float64 / Boolean when every
@@ -432,9 +443,10 @@ impl FlatBatch {
     fn finish(&mut self) -> Vec<FlatColumn> {
         std::mem::take(&mut self.columns)
             .into_iter()
-            .map(|(path, leaves)| FlatColumn {
+            .map(|(path, (leaves, rows))| FlatColumn {
                 path,
                 array: leaves_to_array(&leaves),
+                rows,
             })
             .collect()
     }
@@ -533,7 +545,7 @@ pub fn read_json_lines(
             if !sampler.keep(stats.rows - 1) {
                 continue;
             }
-            batch.push_value(&mut path, &v);
+            batch.push_record(in_batch, &mut path, &v);
             in_batch += 1;
             stats.rows_sampled += 1;
             if in_batch >= opts.batch_size {
@@ -590,7 +602,7 @@ pub fn read_json_lines(
             });
             match parsed {
                 Ok(v) if v.is_object() => {
-                    batch.push_value(&mut path, &v);
+                    batch.push_record(in_batch, &mut path, &v);
                     in_batch += 1;
                     stats.rows += 1;
                     stats.rows_sampled += 1;

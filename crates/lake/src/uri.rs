@@ -195,12 +195,16 @@ fn normalize_dots(p: &std::path::Path) -> std::path::PathBuf {
 
 /// Build an object-store path from a decoded key, segment by segment so that
 /// characters such as spaces or `%` survive the round trip.
+///
+/// `Path::parse` first: it keeps non-ASCII characters as they are, which is
+/// how the stores' listings spell keys (`PathPart::from` would percent-encode
+/// `ü`, and a local `head` of that spelling finds no file). Segments `parse`
+/// refuses (`.`, `..`, or containing characters it reserves) fall back to the
+/// encoding form.
 fn decoded_path(key: &str) -> Path {
-    Path::from_iter(
-        key.split('/')
-            .filter(|s| !s.is_empty())
-            .map(|s| s.to_string()),
-    )
+    let segments: Vec<&str> = key.split('/').filter(|s| !s.is_empty()).collect();
+    Path::parse(segments.join("/"))
+        .unwrap_or_else(|_| Path::from_iter(segments.iter().map(|s| s.to_string())))
 }
 
 /// Percent-decode an object-store path as shown to users.

@@ -6,7 +6,13 @@
 //! `lakewarden_catalog::Table::schema`. Named queries are `queries/*.sql`,
 //! built into the binary; `--queries DIR` adds or overrides.
 //!
-//! Architecture Invariant: read-only. Nothing here writes the catalog.
+//! The ingested tables `access_events`, `lineage_edges`, `models` and
+//! `model_inputs` are [`indexed::IndexedTable`]s over their Tantivy indexes
+//! (synced with the catalog when a session opens), with locations resolved to
+//! catalog datasets at query time; `rtbf` answers a deletion request.
+//!
+//! Architecture Invariant: nothing here writes the catalog. Opening a session
+//! may bring the derived Tantivy indexes up to date with it.
 
 use arrow::record_batch::RecordBatch;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
@@ -20,6 +26,16 @@ use lakewarden_catalog::{Snapshot, Table};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+pub mod indexed;
+pub mod retention;
+pub mod rtbf;
+
+pub use retention::RetentionPolicies;
+pub use rtbf::{rtbf, RtbfOptions, RtbfReport, SubjectArg, RTBF_SCHEMA_VERSION};
+
+use lakewarden_catalog::Catalog;
+use lakewarden_index::{sync_indexes, Aliases, LocationResolver, TableIndex, INDEXED_TABLES};
 
 static BUILTIN_QUERIES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../../queries");
 
@@ -63,6 +79,80 @@ pub async fn session(snapshot: &Snapshot) -> Result<SessionContext, QueryError> 
         ctx.register_table(table.name(), Arc::new(ListingTable::try_new(config)?))?;
     }
     Ok(ctx)
+}
+
+/// How a session is opened over a catalog.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// `[aliases]` of the config: how logs and lineage spell lake locations.
+    pub aliases: Aliases,
+    /// Push SQL filters into the Tantivy indexes (off only to measure the gain).
+    pub index_pushdown: bool,
+    /// Registered as the `retention_policies` table.
+    pub retention: RetentionPolicies,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            aliases: Aliases::default(),
+            index_pushdown: true,
+            retention: RetentionPolicies::load(None)
+                .expect("built-in retention policies are valid"),
+        }
+    }
+}
+
+/// A session over the catalog's current snapshot, with the ingested tables
+/// backed by their (freshly synced) Tantivy indexes. When an index cannot be
+/// opened or synced (another process holds its writer), that table is read
+/// from the catalog files instead — same rows, no pushdown — with a warning.
+pub async fn open_session(
+    catalog: &Catalog,
+    opts: &SessionOptions,
+) -> Result<(SessionContext, Snapshot), QueryError> {
+    let snapshot = catalog.snapshot().await?;
+    let ctx = session(&snapshot).await?;
+    let resolver = Arc::new(LocationResolver::new(
+        opts.aliases.clone(),
+        snapshot.keys(Table::Datasets),
+    ));
+    let policies = MemTable::try_new(
+        RetentionPolicies::schema(),
+        vec![vec![opts.retention.to_batch()]],
+    )?;
+    ctx.register_table("retention_policies", Arc::new(policies))?;
+    let synced = sync_indexes(catalog, false).await;
+    if let Err(e) = &synced {
+        tracing::warn!("{e}; reading the ingested tables from the catalog files");
+    }
+    for table in INDEXED_TABLES {
+        ctx.deregister_table(table.name())?;
+        let index = match &synced {
+            Ok(_) => TableIndex::open(&lakewarden_index::index_dir(catalog, table), table)
+                .map_err(|e| tracing::warn!("{e}"))
+                .ok(),
+            Err(_) => None,
+        };
+        match index {
+            Some(index) => {
+                let provider = indexed::IndexedTable::new(
+                    Arc::new(index),
+                    Arc::clone(&resolver),
+                    opts.index_pushdown,
+                );
+                ctx.register_table(table.name(), Arc::new(provider))?;
+            }
+            None => {
+                let rows = snapshot.read_table(table).await?;
+                let rows = indexed::resolve_all(table, &rows, &resolver)
+                    .map_err(|e| QueryError::DataFusion(e.to_string()))?;
+                let mem = MemTable::try_new(indexed::output_schema(table), vec![rows])?;
+                ctx.register_table(table.name(), Arc::new(mem))?;
+            }
+        }
+    }
+    Ok((ctx, snapshot))
 }
 
 /// Built-in and user named queries: name → SQL text.

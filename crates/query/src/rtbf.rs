@@ -1,0 +1,1090 @@
+//! Right to be forgotten: everything that must change for one data subject.
+//!
+//! 1. **Subjects** (`KIND=VALUE`) are normalised by the kind's normaliser
+//!    (`rules/subjects.toml`: email case, phone → E.164, names NFC with case
+//!    and diacritics folded, ids trimmed).
+//! 2. **Where**: only candidate columns are read — columns the catalog
+//!    classified as the kind's entity, and columns whose name matches the
+//!    kind's patterns — of datasets whose last scan succeeded. Every row of
+//!    those columns is normalised and compared (normalised matching cannot use
+//!    Parquet statistics; column pruning is what bounds the read, and the
+//!    report says how many bytes were read).
+//! 3. **Expand** (`--expand`, one hop): in the subject's own rows, values of
+//!    other candidate columns (a customer id beside the email, a second phone)
+//!    become derived subjects and are searched for too; they are reported
+//!    masked, with a keyed hash, never raw.
+//! 4. **Downstream**: the transitive closure over `lineage_edges` from every
+//!    dataset holding the subject, each dataset marked when every path to it
+//!    masked the data on the way (kept in the list: an auditor decides), and
+//!    flagged when it lies outside the scanned lake.
+//! 5. **Models** trained on any affected dataset, **readers** of any affected
+//!    dataset (successful reads; HEAD requests and denied attempts apart), and
+//!    the **retention** policies that apply.
+//!
+//! Not yet: Delta time travel (older versions still holding the subject) and
+//! log-commit predicates spelling the identifier.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
+use chrono::{DateTime, Utc};
+use datafusion::prelude::SessionContext;
+use lakewarden_catalog::{ClassificationRow, ColumnRow, DatasetRow, DatasetStatus, Snapshot};
+use lakewarden_lake::{discover, open_store, ChunkData, LakeLocation, ReadOptions, Reader};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::retention::{glob_match, Policy, RetentionPolicies};
+use crate::QueryError;
+
+/// Version of the JSON report (`lakewarden rtbf --format json`).
+pub const RTBF_SCHEMA_VERSION: u32 = 1;
+
+static BUILTIN_SUBJECTS: &str = include_str!("../../../rules/subjects.toml");
+
+/// How values of a kind are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Normalizer {
+    Email,
+    Phone,
+    Name,
+    Id,
+}
+
+impl Normalizer {
+    /// True when `v` certainly does not normalise to `target` (a cheap test
+    /// before an expensive normaliser: E.164 keeps a number's last digits, so
+    /// a value whose last six digits differ cannot be the same phone).
+    fn cannot_match(self, v: &str, target: &str) -> bool {
+        match self {
+            Normalizer::Phone => {
+                let digits: Vec<u8> = v.bytes().filter(u8::is_ascii_digit).collect();
+                let want: Vec<u8> = target.bytes().filter(u8::is_ascii_digit).collect();
+                digits.len() < 6 || !want.ends_with(&digits[digits.len() - 6..])
+            }
+            _ => false,
+        }
+    }
+
+    /// The comparable form of `v`, or `None` when it cannot hold an identifier
+    /// of this kind (an unparsable phone number).
+    pub fn apply(self, v: &str) -> Option<String> {
+        let out = match self {
+            Normalizer::Email => lakewarden_rules::normalize_email(v),
+            Normalizer::Phone => lakewarden_rules::normalize_phone(v, None)?,
+            Normalizer::Name => fold_name(v),
+            Normalizer::Id => v.trim().to_string(),
+        };
+        (!out.is_empty()).then_some(out)
+    }
+}
+
+/// NFC, diacritics removed, lower-cased, whitespace collapsed.
+fn fold_name(v: &str) -> String {
+    let stripped: String = v.nfd().filter(|c| !is_combining_mark(*c)).collect();
+    let lowered: String = stripped.nfc().collect::<String>().to_lowercase();
+    lowered.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// One kind of subject identifier, from `rules/subjects.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubjectKind {
+    #[serde(default)]
+    pub entity: String,
+    #[serde(default)]
+    pub columns: Vec<String>,
+    pub normalizer: Normalizer,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct SubjectsFile {
+    kinds: BTreeMap<String, SubjectKind>,
+}
+
+/// The subject kinds known to `rtbf`.
+#[derive(Debug, Clone)]
+pub struct SubjectKinds {
+    kinds: BTreeMap<String, SubjectKind>,
+}
+
+impl SubjectKinds {
+    pub fn builtin() -> SubjectKinds {
+        let f: SubjectsFile =
+            toml::from_str(BUILTIN_SUBJECTS).expect("rules/subjects.toml is valid (tested)");
+        SubjectKinds { kinds: f.kinds }
+    }
+
+    /// The kind of that name; an unknown name is a column name compared exactly.
+    pub fn get(&self, name: &str) -> SubjectKind {
+        self.kinds
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| SubjectKind {
+                entity: String::new(),
+                columns: vec![name.to_string()],
+                normalizer: Normalizer::Id,
+            })
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&String, &SubjectKind)> {
+        self.kinds.iter()
+    }
+}
+
+/// A subject identifier as requested (`email=…`).
+#[derive(Debug, Clone)]
+pub struct SubjectArg {
+    pub kind: String,
+    pub value: String,
+}
+
+impl SubjectArg {
+    /// Parses `KIND=VALUE`.
+    pub fn parse(s: &str) -> Result<SubjectArg, String> {
+        let (k, v) = s
+            .split_once('=')
+            .ok_or_else(|| "a subject is KIND=VALUE, e.g. email=jane@example.com".to_string())?;
+        let (k, v) = (k.trim(), v.trim());
+        if k.is_empty() || v.is_empty() {
+            return Err("a subject is KIND=VALUE with both parts non-empty".into());
+        }
+        Ok(SubjectArg {
+            kind: k.to_ascii_lowercase(),
+            value: v.to_string(),
+        })
+    }
+}
+
+/// Options of one `rtbf` request.
+#[derive(Debug, Clone, Default)]
+pub struct RtbfOptions {
+    pub expand: bool,
+    /// Key of the hash shown for derived identifiers (`LAKEWARDEN_RTBF_KEY`).
+    /// Without one, a random per-request key is used: hashes then only
+    /// correlate within one report.
+    pub hash_key: Option<String>,
+}
+
+/// The report. Field order and names are the documented JSON contract.
+#[derive(Debug, Clone, Serialize)]
+pub struct RtbfReport {
+    pub schema_version: u32,
+    pub generated_at: DateTime<Utc>,
+    pub catalog_generation: u64,
+    /// As the requester supplied them.
+    pub subjects: Vec<SubjectOut>,
+    /// Identifiers found in the subject's rows (`--expand`), masked.
+    pub derived_identifiers: Vec<DerivedOut>,
+    /// Every (dataset, column) holding a subject, with rows.
+    pub occurrences: Vec<Occurrence>,
+    /// Per dataset holding a subject: rows holding any subject.
+    pub datasets: Vec<DatasetHit>,
+    pub downstream: Vec<Downstream>,
+    pub models: Vec<ModelHit>,
+    pub readers: Vec<Reader_>,
+    pub retention: Vec<RetentionHit>,
+    pub read: ReadStats,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SubjectOut {
+    pub kind: String,
+    pub value: String,
+    /// Whether the value could be normalised (an unparsable phone cannot match).
+    pub searchable: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DerivedOut {
+    /// `derived:1`, `derived:2`, … — how occurrences refer to it.
+    pub id: String,
+    pub kind: String,
+    pub masked: String,
+    pub keyed_hash: String,
+    /// Where it was found beside the subject.
+    pub found_in: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Occurrence {
+    pub dataset_uri: String,
+    pub column_path: String,
+    /// `email`, … for a requested subject; `derived:N` for a derived one.
+    pub subject: String,
+    pub derived: bool,
+    pub rows: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetHit {
+    pub dataset_uri: String,
+    pub format: String,
+    /// Rows holding any (requested or derived) subject.
+    pub rows: u64,
+    pub row_count: Option<i64>,
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Downstream {
+    pub dataset_uri: String,
+    /// The affected dataset(s) it was derived from, nearest first.
+    pub from: Vec<String>,
+    pub depth: u32,
+    /// Every lineage path to it masked the data on the way (column lineage).
+    pub masked_on_every_path: bool,
+    pub in_catalog: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelHit {
+    pub model_uri: String,
+    pub model_name: Option<String>,
+    pub model_version: Option<String>,
+    pub trained_on: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reader_ {
+    pub principal: String,
+    pub principal_detail: Option<String>,
+    /// `read` (successful reads), `head` (metadata only) or `denied`.
+    pub access: String,
+    pub dataset_uri: String,
+    pub events: i64,
+    pub first_access: DateTime<Utc>,
+    pub last_access: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RetentionHit {
+    pub dataset_uri: String,
+    pub policy: String,
+    pub max_age_days: i64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReadStats {
+    pub datasets_read: u64,
+    pub columns_read: u64,
+    pub bytes_read: u64,
+    /// Total size of the datasets in the catalog (what a naive search reads).
+    pub lake_bytes: u64,
+}
+
+/// A subject being searched: requested or derived.
+#[derive(Debug, Clone)]
+struct Needle {
+    label: String,
+    derived: bool,
+    normalizer: Normalizer,
+    normalized: String,
+}
+
+/// Answers a deletion request over the catalog `snapshot`, with `ctx` a
+/// session over it ([`crate::open_session`]).
+pub async fn rtbf(
+    snapshot: &Snapshot,
+    ctx: &SessionContext,
+    subjects: &[SubjectArg],
+    retention: &RetentionPolicies,
+    opts: &RtbfOptions,
+) -> Result<RtbfReport, QueryError> {
+    let kinds = SubjectKinds::builtin();
+    let datasets: Vec<DatasetRow> = snapshot.read_rows(None).await?;
+    let columns: Vec<ColumnRow> = snapshot.read_rows(None).await?;
+    let findings: Vec<ClassificationRow> = snapshot.read_rows(None).await?;
+    let ok: BTreeMap<&str, &DatasetRow> = datasets
+        .iter()
+        .filter(|d| d.status == DatasetStatus::Ok)
+        .map(|d| (d.dataset_uri.as_str(), d))
+        .collect();
+
+    let mut report = RtbfReport {
+        schema_version: RTBF_SCHEMA_VERSION,
+        generated_at: Utc::now(),
+        catalog_generation: snapshot.generation(),
+        subjects: Vec::new(),
+        derived_identifiers: Vec::new(),
+        occurrences: Vec::new(),
+        datasets: Vec::new(),
+        downstream: Vec::new(),
+        models: Vec::new(),
+        readers: Vec::new(),
+        retention: Vec::new(),
+        read: ReadStats {
+            lake_bytes: datasets.iter().map(|d| d.bytes.max(0) as u64).sum(),
+            ..Default::default()
+        },
+        notes: Vec::new(),
+    };
+
+    // Candidate columns of every kind: (dataset, column_path) → kinds.
+    let mut candidates: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let all_kinds: Vec<(String, SubjectKind)> = {
+        let mut v: Vec<(String, SubjectKind)> =
+            kinds.iter().map(|(k, s)| (k.clone(), s.clone())).collect();
+        for s in subjects {
+            if !v.iter().any(|(k, _)| *k == s.kind) {
+                v.push((s.kind.clone(), kinds.get(&s.kind)));
+            }
+        }
+        v
+    };
+    for (name, kind) in &all_kinds {
+        for f in &findings {
+            if !kind.entity.is_empty()
+                && f.entity == kind.entity
+                && ok.contains_key(f.dataset_uri.as_str())
+            {
+                candidates
+                    .entry((f.dataset_uri.clone(), f.column_path.clone()))
+                    .or_default()
+                    .insert(name.clone());
+            }
+        }
+        for c in &columns {
+            if ok.contains_key(c.dataset_uri.as_str())
+                && kind.columns.iter().any(|p| name_matches(p, &c.column_path))
+            {
+                candidates
+                    .entry((c.dataset_uri.clone(), c.column_path.clone()))
+                    .or_default()
+                    .insert(name.clone());
+            }
+        }
+    }
+
+    let mut needles = Vec::new();
+    for s in subjects {
+        let kind = kinds.get(&s.kind);
+        let normalized = kind.normalizer.apply(&s.value);
+        report.subjects.push(SubjectOut {
+            kind: s.kind.clone(),
+            value: s.value.clone(),
+            searchable: normalized.is_some(),
+        });
+        match normalized {
+            Some(n) => needles.push((
+                s.kind.clone(),
+                Needle {
+                    label: s.kind.clone(),
+                    derived: false,
+                    normalizer: kind.normalizer,
+                    normalized: n,
+                },
+            )),
+            None => report.notes.push(format!(
+                "{}: the value cannot be read as a {} identifier; not searched",
+                s.kind, s.kind
+            )),
+        }
+    }
+
+    // Pass 1: requested subjects. Pass 2 (--expand): derived ones.
+    let mut hits = search(
+        &ok,
+        &candidates,
+        &needles,
+        opts.expand,
+        &kinds,
+        &mut report.read,
+        &mut report.notes,
+    )
+    .await?;
+    let mut derived_by_kind: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for (kind, value, found_in) in hits.derived.drain(..) {
+        derived_by_kind
+            .entry((kind, value))
+            .or_default()
+            .insert(found_in);
+    }
+    if opts.expand {
+        let key = opts
+            .hash_key
+            .clone()
+            .unwrap_or_else(|| uuid_like_key(snapshot.generation()));
+        let mut derived_needles = Vec::new();
+        for (i, ((kind_name, normalized), found_in)) in derived_by_kind.iter().enumerate() {
+            // A requested identifier found again is not "derived".
+            if needles
+                .iter()
+                .any(|(k, n)| *k == *kind_name && n.normalized == *normalized)
+            {
+                continue;
+            }
+            let kind = kinds.get(kind_name);
+            let id = format!("derived:{}", i + 1);
+            report.derived_identifiers.push(DerivedOut {
+                id: id.clone(),
+                kind: kind_name.clone(),
+                masked: lakewarden_rules::mask(
+                    if kind.entity.is_empty() {
+                        "ID"
+                    } else {
+                        &kind.entity
+                    },
+                    normalized,
+                ),
+                keyed_hash: keyed_hash(&key, normalized),
+                found_in: found_in.iter().cloned().collect(),
+            });
+            derived_needles.push((
+                kind_name.clone(),
+                Needle {
+                    label: id,
+                    derived: true,
+                    normalizer: kind.normalizer,
+                    normalized: normalized.clone(),
+                },
+            ));
+        }
+        if !derived_needles.is_empty() {
+            let second = search(
+                &ok,
+                &candidates,
+                &derived_needles,
+                false,
+                &kinds,
+                &mut report.read,
+                &mut report.notes,
+            )
+            .await?;
+            hits.merge(second);
+        }
+    }
+    report.occurrences = hits.occurrences();
+    for (uri, rows) in &hits.dataset_rows {
+        let d = ok.get(uri.as_str());
+        report.datasets.push(DatasetHit {
+            dataset_uri: uri.clone(),
+            format: d.map(|d| d.format.to_string()).unwrap_or_default(),
+            rows: *rows,
+            row_count: d.and_then(|d| d.row_count),
+            version: d.and_then(|d| d.version),
+        });
+    }
+    let affected: BTreeSet<String> = hits.dataset_rows.keys().cloned().collect();
+
+    report.downstream = downstream(ctx, &affected).await?;
+    let mut all: BTreeSet<String> = affected.clone();
+    all.extend(report.downstream.iter().map(|d| d.dataset_uri.clone()));
+    report.models = models(ctx, &all).await?;
+    report.readers = readers(ctx, &all).await?;
+    report.retention = retention_hits(retention, &all, &findings);
+    if affected.is_empty() {
+        report
+            .notes
+            .push("no dataset in the catalog holds the subject".into());
+    }
+    report.notes.push(
+        "Delta time travel (older versions still holding the subject) is not searched yet".into(),
+    );
+    Ok(report)
+}
+
+fn uuid_like_key(generation: u64) -> String {
+    let mut h = Sha256::new();
+    h.update(generation.to_le_bytes());
+    h.update(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+            .to_le_bytes(),
+    );
+    h.update(std::process::id().to_le_bytes());
+    hex::encode(h.finalize())
+}
+
+/// HMAC-SHA-256(key, value), hex, first 16 bytes.
+fn keyed_hash(key: &str, value: &str) -> String {
+    const B: usize = 64;
+    let mut k = key.as_bytes().to_vec();
+    if k.len() > B {
+        k = Sha256::digest(&k).to_vec();
+    }
+    k.resize(B, 0);
+    let ipad: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
+    let opad: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
+    let inner = Sha256::new()
+        .chain_update(&ipad)
+        .chain_update(value.as_bytes())
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(&opad)
+        .chain_update(inner)
+        .finalize();
+    hex::encode(&outer[..16])
+}
+
+/// `pattern` (with `*`) against the whole path or its last segment, ignoring case.
+fn name_matches(pattern: &str, column_path: &str) -> bool {
+    let p = pattern.to_lowercase();
+    let path = column_path.to_lowercase();
+    let last = path.rsplit('.').next().unwrap_or(&path).to_string();
+    glob_match(&p, &path) || glob_match(&p, &last)
+}
+
+#[derive(Default)]
+struct Hits {
+    /// (dataset, column, subject label, derived) → rows.
+    cells: BTreeMap<(String, String, String, bool), u64>,
+    /// dataset → rows holding any subject.
+    dataset_rows: BTreeMap<String, u64>,
+    /// (kind, normalized value, "dataset :: column") found beside a subject.
+    derived: Vec<(String, String, String)>,
+}
+
+impl Hits {
+    fn merge(&mut self, other: Hits) {
+        for (k, v) in other.cells {
+            *self.cells.entry(k).or_default() += v;
+        }
+        for (k, v) in other.dataset_rows {
+            // Rows of the two passes may overlap; the larger count is a lower
+            // bound of the union.
+            let e = self.dataset_rows.entry(k).or_default();
+            *e = (*e).max(v);
+        }
+    }
+
+    fn occurrences(&self) -> Vec<Occurrence> {
+        self.cells
+            .iter()
+            .map(|((d, c, s, derived), rows)| Occurrence {
+                dataset_uri: d.clone(),
+                column_path: c.clone(),
+                subject: s.clone(),
+                derived: *derived,
+                rows: *rows,
+            })
+            .collect()
+    }
+}
+
+/// Reads the candidate columns of every candidate dataset and counts rows
+/// holding a needle (each needle only in columns of its kind).
+async fn search(
+    ok: &BTreeMap<&str, &DatasetRow>,
+    candidates: &BTreeMap<(String, String), BTreeSet<String>>,
+    needles: &[(String, Needle)],
+    collect_derived: bool,
+    kinds: &SubjectKinds,
+    stats: &mut ReadStats,
+    notes: &mut Vec<String>,
+) -> Result<Hits, QueryError> {
+    let mut hits = Hits::default();
+    let wanted_kinds: BTreeSet<&str> = needles.iter().map(|(k, _)| k.as_str()).collect();
+    // dataset → column → kinds, for datasets with a column of a wanted kind.
+    let mut per_dataset: BTreeMap<&str, BTreeMap<&str, &BTreeSet<String>>> = BTreeMap::new();
+    for ((d, _), ks) in candidates {
+        if ks.iter().any(|k| wanted_kinds.contains(k.as_str())) {
+            per_dataset.entry(d.as_str()).or_default();
+        }
+    }
+    for ((d, c), ks) in candidates {
+        if let Some(cols) = per_dataset.get_mut(d.as_str()) {
+            cols.insert(c.as_str(), ks);
+        }
+    }
+    for (uri, cols) in per_dataset {
+        let Some(ds) = ok.get(uri) else { continue };
+        let read = match read_columns(ds, &cols.keys().copied().collect::<Vec<_>>()).await {
+            Ok(r) => r,
+            Err(e) => {
+                // One unreadable dataset must not hide the others: say so.
+                notes.push(format!("not searched: {e}"));
+                continue;
+            }
+        };
+        stats.datasets_read += 1;
+        stats.columns_read += read.columns_found;
+        stats.bytes_read += read.bytes_read;
+        // Row-wise: which rows hold a needle, per column.
+        let mut rows_any: BTreeSet<u64> = BTreeSet::new();
+        // Rows that are the subject's for certain: matched on a strong
+        // identifier (not a name: namesakes) in a single-valued column (a list
+        // of emails names other people too). Only these feed --expand.
+        let mut rows_certain: BTreeSet<u64> = BTreeSet::new();
+        for (col, values) in &read.values {
+            let Some(ks) = cols.get(col.as_str()) else {
+                continue;
+            };
+            let single_valued = {
+                let mut seen = BTreeSet::new();
+                values.iter().all(|(r, _)| seen.insert(*r))
+            };
+            for (kind, n) in needles {
+                if !ks.contains(kind) {
+                    continue;
+                }
+                let mut rows: BTreeSet<u64> = BTreeSet::new();
+                for (row, v) in values {
+                    if n.normalizer.cannot_match(v, &n.normalized) {
+                        continue;
+                    }
+                    if n.normalizer.apply(v).as_deref() == Some(n.normalized.as_str()) {
+                        rows.insert(*row);
+                    }
+                }
+                if !rows.is_empty() {
+                    *hits
+                        .cells
+                        .entry((uri.to_string(), col.clone(), n.label.clone(), n.derived))
+                        .or_default() += rows.len() as u64;
+                    if single_valued && n.normalizer != Normalizer::Name {
+                        rows_certain.extend(rows.iter().copied());
+                    }
+                    rows_any.extend(rows);
+                }
+            }
+        }
+        if rows_any.is_empty() {
+            continue;
+        }
+        hits.dataset_rows
+            .insert(uri.to_string(), rows_any.len() as u64);
+        if collect_derived {
+            // Other identifiers in the subject's own rows.
+            for (col, values) in &read.values {
+                let Some(ks) = cols.get(col.as_str()) else {
+                    continue;
+                };
+                for kind_name in ks.iter() {
+                    let kind = kinds.get(kind_name);
+                    if kind.normalizer == Normalizer::Name {
+                        continue; // a name identifies nobody on its own
+                    }
+                    for (row, v) in values {
+                        if !rows_certain.contains(row) {
+                            continue;
+                        }
+                        if let Some(nv) = kind
+                            .normalizer
+                            .apply(v)
+                            .filter(|nv| plausible(kind.normalizer, nv))
+                        {
+                            hits.derived
+                                .push((kind_name.clone(), nv, format!("{uri} :: {col}")));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(hits)
+}
+
+/// A normalised value that can be an identifier of its kind (free text in a
+/// column classified as email is not an email).
+fn plausible(n: Normalizer, v: &str) -> bool {
+    match n {
+        Normalizer::Email => {
+            v.len() <= 254 && !v.contains(char::is_whitespace) && v.split('@').count() == 2
+        }
+        Normalizer::Id => v.len() <= 128 && !v.contains(char::is_whitespace),
+        Normalizer::Phone | Normalizer::Name => true,
+    }
+}
+
+struct ReadColumns {
+    /// column_path → (row, value as text).
+    values: BTreeMap<String, Vec<(u64, String)>>,
+    columns_found: u64,
+    bytes_read: u64,
+}
+
+/// Reads `columns` of dataset `ds` in full, as text, with the row each value
+/// belongs to (list elements share their row).
+async fn read_columns(ds: &DatasetRow, columns: &[&str]) -> Result<ReadColumns, QueryError> {
+    let err = |m: String| QueryError::DataFusion(format!("{}: {m}", ds.dataset_uri));
+    let loc = LakeLocation::parse(&ds.dataset_uri).map_err(|e| err(e.to_string()))?;
+    let store = open_store(&loc).map_err(|e| err(e.to_string()))?;
+    let (tx, mut rx) = mpsc::channel(16);
+    discover(Arc::clone(&store), &loc, tx)
+        .await
+        .map_err(|e| err(e.to_string()))?;
+    let mut found = None;
+    while let Some(d) = rx.recv().await {
+        if let Ok(d) = d {
+            if d.dataset_uri == ds.dataset_uri {
+                found = Some(d);
+            }
+        }
+    }
+    let Some(dref) = found else {
+        return Err(err(
+            "no longer found where the catalog says it is (re-scan?)".into(),
+        ));
+    };
+    let wanted: BTreeSet<&str> = columns.iter().copied().collect();
+    let reader = Reader::new(store);
+    let (tx, mut rx) = mpsc::channel::<ChunkData>(4);
+    let opts = ReadOptions {
+        full: true,
+        ..ReadOptions::default()
+    };
+    let read = async { reader.read(&loc, &dref, &opts, tx).await };
+    let collect = async {
+        let mut values: BTreeMap<String, Vec<(u64, String)>> = BTreeMap::new();
+        let mut base = 0u64;
+        while let Some(chunk) = rx.recv().await {
+            let (rows, leaves) = leaves_of(chunk);
+            for (path, array, row_of) in leaves {
+                if !wanted.contains(path.as_str()) {
+                    continue;
+                }
+                let Ok(text) = cast(&array, &DataType::Utf8) else {
+                    continue;
+                };
+                let text = text.as_string::<i32>();
+                let out = values.entry(path).or_default();
+                for i in 0..text.len() {
+                    if text.is_valid(i) {
+                        let row = row_of.as_ref().map(|r| r[i] as u64).unwrap_or(i as u64);
+                        out.push((base + row, text.value(i).to_string()));
+                    }
+                }
+            }
+            base += rows as u64;
+        }
+        values
+    };
+    let (report, values) = tokio::join!(read, collect);
+    let report = report.map_err(|e| err(e.to_string()))?;
+    Ok(ReadColumns {
+        columns_found: values.len() as u64,
+        values,
+        bytes_read: report.bytes_read,
+    })
+}
+
+type Leaf = (String, ArrayRef, Option<Vec<u32>>);
+
+/// A chunk's leaf columns with, where values do not align with rows, the row
+/// of each value.
+fn leaves_of(chunk: ChunkData) -> (usize, Vec<Leaf>) {
+    match chunk {
+        ChunkData::Flat { rows, columns } => (
+            rows,
+            columns
+                .into_iter()
+                .map(|c| {
+                    (
+                        lakewarden_classify::path::column_path(&c.path),
+                        c.array,
+                        Some(c.rows),
+                    )
+                })
+                .collect(),
+        ),
+        ChunkData::Arrow(batch) => {
+            let mut out = Vec::new();
+            for (f, a) in batch.schema().fields().iter().zip(batch.columns()) {
+                flatten_rows(vec![f.name().clone()], a, None, &mut out);
+            }
+            (batch.num_rows(), out)
+        }
+    }
+}
+
+fn flatten_rows(
+    segments: Vec<String>,
+    array: &ArrayRef,
+    row_of: Option<Vec<u32>>,
+    out: &mut Vec<Leaf>,
+) {
+    match array.data_type() {
+        DataType::Struct(fields) => {
+            let s = array.as_struct();
+            for (i, f) in fields.iter().enumerate() {
+                let mut p = segments.clone();
+                p.push(f.name().clone());
+                flatten_rows(p, s.column(i), row_of.clone(), out);
+            }
+        }
+        DataType::List(_) | DataType::LargeList(_) => {
+            let (values, offsets): (ArrayRef, Vec<usize>) = match array.data_type() {
+                DataType::List(_) => {
+                    let l = array.as_list::<i32>();
+                    (
+                        Arc::clone(l.values()),
+                        l.value_offsets().iter().map(|o| *o as usize).collect(),
+                    )
+                }
+                _ => {
+                    let l = array.as_list::<i64>();
+                    (
+                        Arc::clone(l.values()),
+                        l.value_offsets().iter().map(|o| *o as usize).collect(),
+                    )
+                }
+            };
+            let (start, end) = (offsets[0], offsets[offsets.len() - 1]);
+            let mut rows = Vec::with_capacity(end - start);
+            for i in 0..offsets.len() - 1 {
+                let parent = row_of.as_ref().map(|r| r[i]).unwrap_or(i as u32);
+                for _ in offsets[i]..offsets[i + 1] {
+                    rows.push(parent);
+                }
+            }
+            flatten_rows(segments, &values.slice(start, end - start), Some(rows), out);
+        }
+        _ => out.push((
+            lakewarden_classify::path::column_path(&segments),
+            Arc::clone(array),
+            row_of,
+        )),
+    }
+}
+
+/// Datasets downstream of `affected` over lineage, breadth first.
+async fn downstream(
+    ctx: &SessionContext,
+    affected: &BTreeSet<String>,
+) -> Result<Vec<Downstream>, QueryError> {
+    let batches = crate::run(
+        ctx,
+        "SELECT DISTINCT source_uri, target_uri, masked, target_in_catalog FROM lineage_edges",
+    )
+    .await?;
+    // source → [(target, masked, in_catalog)]
+    let mut edges: BTreeMap<String, Vec<(String, bool, bool)>> = BTreeMap::new();
+    for b in &batches {
+        let (s, t) = (
+            b.column(0).as_string::<i32>(),
+            b.column(1).as_string::<i32>(),
+        );
+        let (m, c) = (b.column(2).as_boolean(), b.column(3).as_boolean());
+        for i in 0..b.num_rows() {
+            edges.entry(s.value(i).to_string()).or_default().push((
+                t.value(i).to_string(),
+                m.is_valid(i) && m.value(i),
+                c.value(i),
+            ));
+        }
+    }
+    // dataset → (depth, from, masked on every path so far, in_catalog)
+    let mut seen: BTreeMap<String, (u32, BTreeSet<String>, bool, bool)> = BTreeMap::new();
+    let mut queue: VecDeque<(String, u32, bool)> =
+        affected.iter().map(|a| (a.clone(), 0, false)).collect();
+    while let Some((node, depth, masked_so_far)) = queue.pop_front() {
+        for (target, masked, in_catalog) in edges.get(&node).into_iter().flatten() {
+            if affected.contains(target) {
+                continue;
+            }
+            let masked_path = masked_so_far || *masked;
+            match seen.get_mut(target) {
+                Some(e) => {
+                    e.1.insert(node.clone());
+                    // An unmasked path wins: revisit so its descendants learn it.
+                    if e.2 && !masked_path {
+                        e.2 = false;
+                        queue.push_back((target.clone(), e.0, false));
+                    }
+                }
+                None => {
+                    seen.insert(
+                        target.clone(),
+                        (
+                            depth + 1,
+                            BTreeSet::from([node.clone()]),
+                            masked_path,
+                            *in_catalog,
+                        ),
+                    );
+                    queue.push_back((target.clone(), depth + 1, masked_path));
+                }
+            }
+        }
+    }
+    let mut out: Vec<Downstream> = seen
+        .into_iter()
+        .map(|(uri, (depth, from, masked, in_catalog))| Downstream {
+            dataset_uri: uri,
+            from: from.into_iter().collect(),
+            depth,
+            masked_on_every_path: masked,
+            in_catalog,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.depth
+            .cmp(&b.depth)
+            .then_with(|| a.dataset_uri.cmp(&b.dataset_uri))
+    });
+    Ok(out)
+}
+
+fn sql_list(values: &BTreeSet<String>) -> String {
+    values
+        .iter()
+        .map(|v| format!("'{}'", v.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn models(ctx: &SessionContext, all: &BTreeSet<String>) -> Result<Vec<ModelHit>, QueryError> {
+    if all.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT i.model_uri, i.dataset_uri, m.model_name, m.model_version \
+         FROM model_inputs i LEFT JOIN models m ON m.model_uri = i.model_uri AND m.run_id = i.run_id \
+         WHERE i.dataset_uri IN ({}) ORDER BY i.model_uri, i.dataset_uri",
+        sql_list(all)
+    );
+    let mut by_model: BTreeMap<String, ModelHit> = BTreeMap::new();
+    for b in crate::run(ctx, &sql).await? {
+        let (m, d) = (
+            b.column(0).as_string::<i32>(),
+            b.column(1).as_string::<i32>(),
+        );
+        let (n, v) = (
+            b.column(2).as_string::<i32>(),
+            b.column(3).as_string::<i32>(),
+        );
+        for i in 0..b.num_rows() {
+            let e = by_model
+                .entry(m.value(i).to_string())
+                .or_insert_with(|| ModelHit {
+                    model_uri: m.value(i).to_string(),
+                    model_name: n.is_valid(i).then(|| n.value(i).to_string()),
+                    model_version: v.is_valid(i).then(|| v.value(i).to_string()),
+                    trained_on: Vec::new(),
+                });
+            let d = d.value(i).to_string();
+            if !e.trained_on.contains(&d) {
+                e.trained_on.push(d);
+            }
+        }
+    }
+    Ok(by_model.into_values().collect())
+}
+
+async fn readers(ctx: &SessionContext, all: &BTreeSet<String>) -> Result<Vec<Reader_>, QueryError> {
+    if all.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT principal, principal_detail, \
+           CASE WHEN status IN (401, 403) OR error_code IN ('AccessDenied', 'AuthorizationFailure', 'AuthorizationPermissionMismatch') THEN 'denied' \
+                WHEN operation = 'head' THEN 'head' ELSE 'read' END AS access, \
+           dataset_uri, count(*) AS events, min(event_time) AS first_access, max(event_time) AS last_access \
+         FROM access_events \
+         WHERE dataset_uri IN ({}) AND operation IN ('read', 'head', 'copy') \
+           AND (status IS NULL OR status < 400 OR status IN (401, 403)) \
+         GROUP BY 1, 2, 3, 4 ORDER BY access DESC, last_access DESC, principal",
+        sql_list(all)
+    );
+    let mut out = Vec::new();
+    for b in crate::run(ctx, &sql).await? {
+        let p = b.column(0).as_string::<i32>();
+        let pd = b.column(1).as_string::<i32>();
+        let a = b.column(2).as_string::<i32>();
+        let d = b.column(3).as_string::<i32>();
+        let n = b.column(4).as_primitive::<arrow::datatypes::Int64Type>();
+        let f = b
+            .column(5)
+            .as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+        let l = b
+            .column(6)
+            .as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+        for i in 0..b.num_rows() {
+            out.push(Reader_ {
+                principal: p.value(i).to_string(),
+                principal_detail: pd.is_valid(i).then(|| pd.value(i).to_string()),
+                access: a.value(i).to_string(),
+                dataset_uri: d.value(i).to_string(),
+                events: n.value(i),
+                first_access: DateTime::from_timestamp_micros(f.value(i)).unwrap_or_default(),
+                last_access: DateTime::from_timestamp_micros(l.value(i)).unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn retention_hits(
+    policies: &RetentionPolicies,
+    all: &BTreeSet<String>,
+    findings: &[ClassificationRow],
+) -> Vec<RetentionHit> {
+    let mut out = Vec::new();
+    for uri in all {
+        let entities: BTreeSet<&str> = findings
+            .iter()
+            .filter(|f| f.dataset_uri == *uri)
+            .map(|f| f.entity.as_str())
+            .collect();
+        for p in policies.applicable(uri, &entities) {
+            let Policy {
+                name, max_age_days, ..
+            } = p;
+            out.push(RetentionHit {
+                dataset_uri: uri.clone(),
+                policy: name.clone(),
+                max_age_days: *max_age_days,
+                reason: p.reason(uri, &entities),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_subject_kinds_parse() {
+        let k = SubjectKinds::builtin();
+        assert_eq!(k.get("email").entity, "EMAIL_ADDRESS");
+        assert_eq!(k.get("loyalty_no").columns, vec!["loyalty_no"]);
+    }
+
+    #[test]
+    fn normalizers_fold_what_people_type_differently() {
+        assert_eq!(
+            Normalizer::Email.apply(" Jane.Doe@Example.COM ").as_deref(),
+            Some("jane.doe@example.com")
+        );
+        assert_eq!(
+            Normalizer::Phone.apply("+44 20 7946 0958").as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            Normalizer::Name.apply("  José   ÁLVAREZ ").as_deref(),
+            Some("jose alvarez")
+        );
+        assert_eq!(Normalizer::Phone.apply("not a phone"), None);
+    }
+
+    #[test]
+    fn column_patterns_match_path_or_last_segment() {
+        assert!(name_matches("*email*", "customer.contact.email"));
+        assert!(name_matches("customer.id", "customer.id"));
+        assert!(name_matches("*_name", "patient_name"));
+        assert!(!name_matches("*_name", "name"));
+        assert!(!name_matches("email", "email_opt_in"));
+    }
+
+    #[test]
+    fn keyed_hash_is_hmac_sha256() {
+        // RFC 4231 test case 2, truncated to 16 bytes.
+        assert_eq!(
+            keyed_hash("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c7"
+        );
+    }
+}

@@ -1,0 +1,487 @@
+//! `ingest`, the audit named queries and `rtbf`, end to end on the demo lake
+//! and the log / lineage fixtures that go with it (fixtures/audit, mapped onto
+//! the demo lake by fixtures/demo.toml).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::util::{demo_lake, repo, run, scan, stderr, stdout, str_of};
+
+fn config() -> String {
+    repo().join("fixtures/demo.toml").display().to_string()
+}
+
+fn audit(p: &str) -> String {
+    repo().join("fixtures/audit").join(p).display().to_string()
+}
+
+fn truth() -> Value {
+    let t = std::fs::read_to_string(repo().join("fixtures/audit/truth.json")).unwrap();
+    serde_json::from_str(&t).unwrap()
+}
+
+/// `lakewarden ingest KIND ARGS --summary-json`, returning the summary.
+fn ingest(catalog: &Path, args: &[&str]) -> Value {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let summary = catalog.with_extension(format!("ingest-{n}.json"));
+    let mut all = vec!["ingest"];
+    all.extend_from_slice(args);
+    let (c, s, cfg) = (
+        catalog.to_str().unwrap(),
+        summary.to_str().unwrap(),
+        config(),
+    );
+    all.extend_from_slice(&["--catalog", c, "--config", &cfg, "--summary-json", s, "-q"]);
+    let o = run(&all);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap()
+}
+
+/// The demo lake scanned and every fixture log ingested, once for all tests.
+fn demo_catalog() -> &'static Path {
+    static CATALOG: OnceLock<PathBuf> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let catalog = dir.join("catalog");
+        let o = scan(&catalog, &[&demo_lake()], &[]);
+        assert!(o.status.code() == Some(0), "{}", stderr(&o));
+        let t = truth();
+        let s3 = ingest(
+            &catalog,
+            &["access-logs", &audit("s3-access"), "--format", "s3"],
+        );
+        assert_eq!(s3["rows"], t["s3_access"]["events"]);
+        assert_eq!(s3["malformed_lines"], t["s3_access"]["malformed"]);
+        let ct = ingest(
+            &catalog,
+            &[
+                "access-logs",
+                &audit("cloudtrail"),
+                "--format",
+                "cloudtrail",
+            ],
+        );
+        assert_eq!(ct["rows"], t["cloudtrail"]["events"]);
+        let az = ingest(
+            &catalog,
+            &["access-logs", &audit("azure"), "--format", "azure"],
+        );
+        assert_eq!(az["rows"], t["azure"]["events"]);
+        assert_eq!(az["malformed_lines"], t["azure"]["malformed"]);
+        let ol = ingest(&catalog, &["lineage", &audit("openlineage")]);
+        let ol_truth = &t["openlineage"];
+        let expected = ol_truth["edges"].as_u64().unwrap()
+            + ol_truth["models"].as_u64().unwrap()
+            + ol_truth["model_inputs"].as_u64().unwrap();
+        assert_eq!(ol["rows"].as_u64(), Some(expected));
+        assert_eq!(ol["malformed_lines"], ol_truth["malformed"]);
+        catalog
+    })
+}
+
+fn query(sql: &str) -> Vec<Value> {
+    let cfg = config();
+    let o = run(&[
+        "query",
+        "--catalog",
+        demo_catalog().to_str().unwrap(),
+        "--config",
+        &cfg,
+        "--format",
+        "json",
+        sql,
+    ]);
+    assert!(o.status.success(), "query failed: {}\n{sql}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn lake(rel: &str) -> String {
+    format!("file://{}/{rel}", demo_lake().display())
+}
+
+#[test]
+fn reingesting_the_same_files_adds_nothing() {
+    let catalog = demo_catalog();
+    let before = query("SELECT count(*) AS n FROM access_events");
+    let again = ingest(
+        catalog,
+        &["access-logs", &audit("s3-access"), "--format", "s3"],
+    );
+    assert_eq!(again["files_unchanged"], 2);
+    assert_eq!(again["rows"], 0);
+    assert_eq!(query("SELECT count(*) AS n FROM access_events"), before);
+    // Every event id is unique: files never overlap.
+    let d = query("SELECT count(DISTINCT event_id) AS d, count(*) AS n FROM access_events");
+    assert_eq!(d[0]["d"], d[0]["n"]);
+}
+
+#[test]
+fn objects_map_to_their_datasets_through_aliases() {
+    let rows = query(
+        "SELECT DISTINCT object_uri, dataset_uri FROM access_events \
+         WHERE object_uri LIKE 's3://corp-lake/sales/%' OR object_uri LIKE '%other-team%'",
+    );
+    for r in &rows {
+        let obj = str_of(r, "object_uri");
+        if obj.contains("other-team") {
+            assert!(r["dataset_uri"].is_null(), "{r}");
+        } else {
+            assert_eq!(str_of(r, "dataset_uri"), lake("sales"), "{r}");
+        }
+    }
+    assert!(rows.len() >= 3);
+    // Azure URLs and CloudTrail keys land on the same datasets.
+    let az = query(
+        "SELECT DISTINCT dataset_uri FROM access_events WHERE log_format = 'azure' ORDER BY 1",
+    );
+    let got: Vec<&str> = az.iter().map(|r| str_of(r, "dataset_uri")).collect();
+    assert_eq!(
+        got,
+        vec![
+            lake("crm/contacts_gb.csv"),
+            lake("events/web_events.jsonl"),
+            lake("nested/profiles.parquet")
+        ]
+    );
+}
+
+#[test]
+fn who_read_sensitive_lists_successful_reads_only() {
+    let rows = query("who_read_sensitive");
+    let key = |r: &Value| {
+        (
+            str_of(r, "principal").to_string(),
+            str_of(r, "principal_detail").to_string(),
+            str_of(r, "dataset_uri").to_string(),
+        )
+    };
+    let got: BTreeSet<_> = rows.iter().map(key).collect();
+    let analyst = "arn:aws:iam::123456789012:role/analyst".to_string();
+    let jane = "session=jane.doe@corp.example".to_string();
+    assert!(got.contains(&(analyst.clone(), jane.clone(), lake("customers_us.parquet"))));
+    assert!(got.contains(&(analyst.clone(), jane, lake("delta/customers_delta"))));
+    assert!(got.contains(&(
+        "fde5ba15-4355-4223-b811-cccccccccccc".into(),
+        "dpo@corp.example".into(),
+        lake("crm/contacts_gb.csv")
+    )));
+    // Denied attempts and HEAD requests are not reads.
+    assert!(rows
+        .iter()
+        .all(|r| !str_of(r, "principal").ends_with("user/intern")));
+    assert!(rows
+        .iter()
+        .all(|r| !str_of(r, "principal").starts_with("0b1c2d3e")));
+    // misc/hashes.parquet holds no personal data (hashes are traps).
+    assert!(rows
+        .iter()
+        .all(|r| str_of(r, "dataset_uri") != lake("misc/hashes.parquet")));
+    let first = &rows[0];
+    assert_eq!(str_of(first, "sensitivity"), "HIGH");
+}
+
+#[test]
+fn unmasked_downstream_skips_masked_edges() {
+    let rows = query("unmasked_downstream");
+    let got: BTreeSet<(String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                str_of(r, "source_uri").to_string(),
+                str_of(r, "target_uri").to_string(),
+                str_of(r, "masking").to_string(),
+            )
+        })
+        .collect();
+    let want: BTreeSet<(String, String, String)> = [
+        (
+            lake("customers_us.parquet"),
+            lake("cleaned/customers"),
+            "not masked",
+        ),
+        (
+            lake("events/web_events.jsonl"),
+            "s3://bi-warehouse/bi/sessions".into(),
+            "unknown (no column lineage)",
+        ),
+        (
+            lake("sales"),
+            lake("spark_out"),
+            "unknown (no column lineage)",
+        ),
+    ]
+    .into_iter()
+    .map(|(a, b, c)| (a, b, c.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn models_trained_on_pii_follow_one_hop_upstream() {
+    let rows = query("models_trained_on_pii");
+    let got: BTreeSet<(String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                str_of(r, "model_uri").to_string(),
+                str_of(r, "pii_uri").to_string(),
+                str_of(r, "how").to_string(),
+            )
+        })
+        .collect();
+    let churn = "mlflow://models/churn".to_string();
+    assert_eq!(
+        got,
+        [
+            (churn.clone(), lake("spark_out"), "direct".to_string()),
+            (churn, lake("sales"), "upstream".to_string()),
+        ]
+        .into_iter()
+        .collect()
+    );
+    assert_eq!(str_of(&rows[0], "model_version"), "3");
+}
+
+#[test]
+fn rtbf_impact_counts_downstream_models_and_readers() {
+    let rows = query("rtbf_impact");
+    let of = |uri: String| {
+        rows.iter()
+            .find(|r| str_of(r, "dataset_uri") == uri)
+            .cloned()
+    };
+    let spark = of(lake("spark_out")).expect("spark_out holds names");
+    assert_eq!(spark["models"], 1);
+    assert_eq!(spark["readers"], 1);
+    let crm = of(lake("crm/contacts_gb.csv")).unwrap();
+    assert_eq!(crm["downstream"], 1);
+    assert_eq!(crm["downstream_outside_lake"], 1);
+    assert_eq!(
+        crm["readers"], 2,
+        "etl-spark and the DPO; the intern was denied"
+    );
+}
+
+#[test]
+fn retention_lists_datasets_past_their_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake_dir = dir.path().join("lake");
+    std::fs::create_dir_all(&lake_dir).unwrap();
+    let old = lake_dir.join("cards.parquet");
+    std::fs::copy(demo_lake().join("customers_us.parquet"), &old).unwrap();
+    let fresh = lake_dir.join("fresh.parquet");
+    std::fs::copy(demo_lake().join("customers_us.parquet"), &fresh).unwrap();
+    let two_years = std::time::SystemTime::now() - std::time::Duration::from_secs(730 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(two_years)
+        .unwrap();
+    let catalog = dir.path().join("catalog");
+    assert_eq!(scan(&catalog, &[&lake_dir], &[]).status.code(), Some(0));
+    let o = run(&[
+        "query",
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "--format",
+        "json",
+        "retention",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(str_of(&rows[0], "dataset_uri").ends_with("/cards.parquet"));
+    // The shortest policy that applies: card data, 13 months.
+    assert_eq!(str_of(&rows[0], "policy"), "card-data-13-months");
+    assert!(rows[0]["days_over"].as_i64().unwrap() >= 730 - 395 - 1);
+}
+
+fn rtbf(args: &[&str]) -> Value {
+    let cfg = config();
+    let mut all = vec![
+        "rtbf",
+        "--catalog",
+        demo_catalog().to_str().unwrap(),
+        "--config",
+        &cfg,
+        "--format",
+        "json",
+    ];
+    all.extend_from_slice(args);
+    let o = run(&all);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&o)))
+}
+
+#[test]
+fn rtbf_finds_every_occurrence_of_a_subject_in_the_truth() {
+    let demo_truth: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("fixtures/demo-lake.truth.json")).unwrap(),
+    )
+    .unwrap();
+    let subject = &demo_truth["subjects"][1];
+    assert_eq!(subject["name"], "Leonard Morley");
+    // Spelled the way a requester might: other case, spaces in the phone.
+    let email = format!(
+        "email={}",
+        subject["email"].as_str().unwrap().to_uppercase()
+    );
+    let phone = format!("phone={}", subject["phone_e164"].as_str().unwrap());
+    let name = "name=  leonard   MORLEY ".to_string();
+    let r = rtbf(&["--subject", &email, "--subject", &phone, "--subject", &name]);
+    assert_eq!(r["schema_version"], 1);
+    let got: BTreeSet<(String, String, String, u64)> = r["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                str_of(o, "dataset_uri").to_string(),
+                str_of(o, "column_path").to_string(),
+                str_of(o, "subject").to_string(),
+                o["rows"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want: BTreeSet<(String, String, String, u64)> = subject["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                lake(str_of(o, "path")),
+                str_of(o, "column_path").to_string(),
+                str_of(o, "matched_on").to_string(),
+                o["rows"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    // Raw identifiers appear only as supplied.
+    let text = r.to_string();
+    assert!(
+        !text.contains("lmorley80@gmail.com"),
+        "normalised form leaked"
+    );
+
+    let down: Vec<&str> = r["downstream"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["dataset_uri"].as_str().unwrap())
+        .collect();
+    assert!(down.contains(&"s3://bi-warehouse/bi/sessions"), "{down:?}");
+    let profiles_masked = r["downstream"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| str_of(d, "dataset_uri").ends_with("partner-exports/profiles_masked"))
+        .expect("masked export listed");
+    assert_eq!(profiles_masked["masked_on_every_path"], true);
+    assert_eq!(profiles_masked["in_catalog"], false);
+    let models: Vec<&str> = r["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["model_uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, vec!["mlflow://models/churn"]);
+    let readers = r["readers"].as_array().unwrap();
+    assert!(readers.iter().any(|a| str_of(a, "access") == "denied"
+        && str_of(a, "principal").ends_with("user/intern")
+        && str_of(a, "dataset_uri") == lake("crm/contacts_gb.csv")));
+    assert!(readers
+        .iter()
+        .any(|a| str_of(a, "access") == "read"
+            && str_of(a, "principal_detail") == "dpo@corp.example"));
+    let policies: BTreeSet<&str> = r["retention"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["policy"].as_str().unwrap())
+        .collect();
+    assert!(policies.contains("contact-data-3-years"), "{policies:?}");
+    assert!(r["read"]["bytes_read"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn rtbf_expand_follows_ids_found_beside_the_subject_masked() {
+    let demo_truth: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("fixtures/demo-lake.truth.json")).unwrap(),
+    )
+    .unwrap();
+    let email = format!(
+        "email={}",
+        demo_truth["subjects"][1]["email"].as_str().unwrap()
+    );
+    let r = rtbf(&["--subject", &email, "--expand"]);
+    let derived = r["derived_identifiers"].as_array().unwrap();
+    assert!(!derived.is_empty());
+    for d in derived {
+        let masked = str_of(d, "masked");
+        assert!(masked.contains('*'), "derived identifier not masked: {d}");
+        assert_eq!(str_of(d, "keyed_hash").len(), 32);
+    }
+    assert!(r["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["derived"] == true));
+}
+
+#[test]
+fn bad_ingest_input_fails_the_file_not_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog");
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("binary.log"), [0u8, 159, 146, 150, 255, 0, 1, 2]).unwrap();
+    std::fs::copy(
+        repo().join("fixtures/audit/s3-access/2024-05-01-access.log"),
+        logs.join("good.log"),
+    )
+    .unwrap();
+    let o = run(&[
+        "ingest",
+        "access-logs",
+        logs.to_str().unwrap(),
+        "--format",
+        "s3",
+        "--catalog",
+        catalog.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("binary.log") && err.contains("not a s3 log"),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("1 files ingested"), "{}", stdout(&o));
+    // A missing path is a usage error.
+    let o = run(&[
+        "ingest",
+        "lineage",
+        dir.path().join("nope").to_str().unwrap(),
+        "--catalog",
+        catalog.to_str().unwrap(),
+    ]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).lines().count() == 1, "{}", stderr(&o));
+}
+
+#[test]
+fn a_single_file_root_with_a_non_ascii_name_is_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog");
+    let file = demo_lake().join("misc/file with spaces ü.csv");
+    let o = scan(&catalog, &[&file], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = crate::util::query(&catalog, "SELECT status FROM datasets");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(str_of(&rows[0], "status"), "ok");
+}
