@@ -46,6 +46,8 @@ pub enum Table {
     Columns,
     /// One row per (column, entity) finding of a dataset's latest scan (key: `dataset_uri`).
     Classifications,
+    /// The LLM answer cache: one row per answered question (key: `cache_key`).
+    LlmAnswers,
 }
 
 impl Table {
@@ -55,6 +57,7 @@ impl Table {
         Table::Datasets,
         Table::Columns,
         Table::Classifications,
+        Table::LlmAnswers,
     ];
 
     /// The SQL-visible table name (also its folder under `data/` and its manifest key).
@@ -64,6 +67,7 @@ impl Table {
             Table::Datasets => "datasets",
             Table::Columns => "columns",
             Table::Classifications => "classifications",
+            Table::LlmAnswers => "llm_answers",
         }
     }
 
@@ -78,6 +82,7 @@ impl Table {
         match self {
             Table::ScanRuns => "run_id",
             Table::Datasets | Table::Columns | Table::Classifications => "dataset_uri",
+            Table::LlmAnswers => "cache_key",
         }
     }
 
@@ -96,7 +101,7 @@ impl Table {
     /// True for tables holding at most one row per key (`scan_runs`, `datasets`);
     /// checked on commit.
     pub fn one_row_per_key(self) -> bool {
-        matches!(self, Table::ScanRuns | Table::Datasets)
+        matches!(self, Table::ScanRuns | Table::Datasets | Table::LlmAnswers)
     }
 
     /// The table's Arrow schema (the one definition; cheap to call, cached).
@@ -128,6 +133,7 @@ impl Table {
                 ("sensitivity", Sensitivity::VALUES),
                 ("method", Method::VALUES),
             ],
+            Table::LlmAnswers => &[],
         }
     }
 
@@ -136,6 +142,7 @@ impl Table {
         match self {
             Table::Columns => &["null_fraction"],
             Table::Classifications => &["confidence"],
+            Table::LlmAnswers => &["confidence"],
             _ => &[],
         }
     }
@@ -250,6 +257,28 @@ fn build_schema(t: Table) -> Schema {
             utf8("first_seen_run"),
             utf8("last_seen_run"),
             utf8("ruleset_fingerprint"),
+        ],
+        // llm_answers — the cache of sampled LLM checks (issue 7): what a model
+        // answered about a column, so an unchanged column is never asked again.
+        // A row holds the verdict only: the masked sample itself is not kept.
+        //   cache_key: sha256 of (column_fingerprint, sample_fingerprint, model,
+        //              prompt_version) — the key a re-scan looks up
+        //   entity:    an entity name, or NONE when the model saw none
+        Table::LlmAnswers => vec![
+            utf8("cache_key"),
+            utf8("column_fingerprint"), // sha256 of column path, data type, neighbours
+            utf8("sample_fingerprint"), // sha256 of the masked sample sent
+            utf8("model"),
+            i64("prompt_version"),
+            utf8("entity"),
+            f64("confidence"), // clamped to 0..1
+            utf8("reason"),    // the model's short reason (about masked values)
+            i64("prompt_tokens"),
+            i64("completion_tokens"),
+            utf8("dataset_uri"), // where the column was first asked about (informative)
+            utf8("column_path"),
+            utf8("run_id"),
+            ts("answered_at"),
         ],
     };
     Schema::new(fields)
