@@ -103,12 +103,12 @@ pub struct LlmAnswerRow {
     pub sample_fingerprint: String,
     pub model: String,
     pub prompt_version: i64,
+    pub prompt_hash: String,
     pub entity: String,
     pub confidence: f64,
     pub reason: String,
     pub prompt_tokens: i64,
     pub completion_tokens: i64,
-    pub dataset_uri: String,
     pub column_path: String,
     pub run_id: String,
     pub answered_at: DateTime<Utc>,
@@ -623,12 +623,12 @@ impl CatalogRow for LlmAnswerRow {
                 s(rows, |r| &r.sample_fingerprint),
                 s(rows, |r| &r.model),
                 i(rows, |r| r.prompt_version),
+                s(rows, |r| &r.prompt_hash),
                 s(rows, |r| &r.entity),
                 f(rows, |r| r.confidence),
                 s(rows, |r| &r.reason),
                 i(rows, |r| r.prompt_tokens),
                 i(rows, |r| r.completion_tokens),
-                s(rows, |r| &r.dataset_uri),
                 s(rows, |r| &r.column_path),
                 s(rows, |r| &r.run_id),
                 t(rows, |r| r.answered_at),
@@ -643,12 +643,12 @@ impl CatalogRow for LlmAnswerRow {
         let sample_fingerprint = c.str("sample_fingerprint")?;
         let model = c.str("model")?;
         let prompt_version = c.i64("prompt_version")?;
+        let prompt_hash = c.str("prompt_hash")?;
         let entity = c.str("entity")?;
         let confidence = c.f64("confidence")?;
         let reason = c.str("reason")?;
         let prompt_tokens = c.i64("prompt_tokens")?;
         let completion_tokens = c.i64("completion_tokens")?;
-        let dataset_uri = c.str("dataset_uri")?;
         let column_path = c.str("column_path")?;
         let run_id = c.str("run_id")?;
         let answered_at = c.ts("answered_at")?;
@@ -660,12 +660,12 @@ impl CatalogRow for LlmAnswerRow {
                     sample_fingerprint: sample_fingerprint.req(i)?,
                     model: model.req(i)?,
                     prompt_version: prompt_version.req(i)?,
+                    prompt_hash: prompt_hash.req(i)?,
                     entity: entity.req(i)?,
                     confidence: confidence.req(i)?,
                     reason: reason.req(i)?,
                     prompt_tokens: prompt_tokens.req(i)?,
                     completion_tokens: completion_tokens.req(i)?,
-                    dataset_uri: dataset_uri.req(i)?,
                     column_path: column_path.req(i)?,
                     run_id: run_id.req(i)?,
                     answered_at: answered_at.req(i)?,

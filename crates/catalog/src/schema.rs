@@ -262,7 +262,7 @@ fn build_schema(t: Table) -> Schema {
         // answered about a column, so an unchanged column is never asked again.
         // A row holds the verdict only: the masked sample itself is not kept.
         //   cache_key: sha256 of (column_fingerprint, sample_fingerprint, model,
-        //              prompt_version) — the key a re-scan looks up
+        //              prompt_version + prompt_hash) — the key a re-scan looks up
         //   entity:    an entity name, or NONE when the model saw none
         Table::LlmAnswers => vec![
             utf8("cache_key"),
@@ -270,13 +270,13 @@ fn build_schema(t: Table) -> Schema {
             utf8("sample_fingerprint"), // sha256 of the masked sample sent
             utf8("model"),
             i64("prompt_version"),
+            utf8("prompt_hash"), // sha256 prefix of the system prompt (lists the entities)
             utf8("entity"),
             f64("confidence"), // clamped to 0..1
             utf8("reason"),    // the model's short reason (about masked values)
             i64("prompt_tokens"),
             i64("completion_tokens"),
-            utf8("dataset_uri"), // where the column was first asked about (informative)
-            utf8("column_path"),
+            utf8("column_path"), // the column first asked about (informative)
             utf8("run_id"),
             ts("answered_at"),
         ],

@@ -480,6 +480,7 @@ fn llm_facts(
         },
         dictionary_hit_rate: (p.short_values > 0)
             .then(|| (p.full_names + p.single_names) as f64 / p.short_values as f64),
+        company_rate: (p.short_values > 0).then(|| p.companies as f64 / p.short_values as f64),
         pattern_candidates: acc.entities.values().map(|e| e.candidates).sum(),
         name_hints,
         verdicts: considered
@@ -517,6 +518,7 @@ pub fn apply_llm(rules: &RuleSet, result: &mut ColumnResult, review: &lakewarden
         match considered.iter_mut().find(|c| c.entity == entity) {
             Some(c) => {
                 c.reported = reported;
+                c.confidence = round3(conf);
                 c.reason = reason;
             }
             None => considered.push(Considered {

@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod llm_args;
+
 #[derive(Parser)]
 #[command(
     name = "lakewarden",
@@ -83,6 +85,8 @@ struct ScanArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    llm: llm_args::LlmArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -250,6 +254,7 @@ async fn scan(a: ScanArgs) -> Result<u8> {
             ..ClassifierConfig::default()
         },
         concurrency: a.concurrency.max(1),
+        llm: a.llm.config().map_err(UsageError)?,
     };
     let bar = (std::io::stderr().is_terminal() && !a.quiet).then(|| {
         let b = indicatif::ProgressBar::new(0);
@@ -300,6 +305,7 @@ async fn scan(a: ScanArgs) -> Result<u8> {
             println!("  error: {e}");
         }
     }
+    llm_args::print_summary(&summary, a.quiet);
     if summary.status == "failed" {
         return Ok(1);
     }

@@ -62,6 +62,9 @@ pub struct Reply {
     pub completion_tokens: u64,
     /// HTTP requests it took (retries included).
     pub requests: u32,
+    /// Time from sending the first request to the answer (not the wait for
+    /// a concurrency permit).
+    pub seconds: f64,
 }
 
 pub struct LlmClient {
@@ -138,6 +141,7 @@ impl LlmClient {
             .acquire()
             .await
             .map_err(|_| CallError::Unreachable)?;
+        let started = std::time::Instant::now();
         let mut requests = 0u32;
         let mut transient_retries = 0u32;
         let mut malformed_retried = false;
@@ -154,6 +158,7 @@ impl LlmClient {
                             prompt_tokens: p,
                             completion_tokens: c,
                             requests,
+                            seconds: started.elapsed().as_secs_f64(),
                         });
                     }
                     Err(e) if !malformed_retried => {

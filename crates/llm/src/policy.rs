@@ -26,6 +26,8 @@ pub struct ColumnFacts {
     pub avg_len: f64,
     /// Share of short values that read as names (PERSON dictionaries).
     pub dictionary_hit_rate: Option<f64>,
+    /// Share of short values that end in a company suffix.
+    pub company_rate: Option<f64>,
     /// Values with a match of any pattern.
     pub pattern_candidates: u64,
     /// Entities whose positive column-name hint matches this column.
@@ -38,6 +40,31 @@ pub struct ColumnFacts {
     pub sample: Vec<String>,
     /// True when `sample` holds raw values (`--llm-raw-samples`).
     pub raw_sample: bool,
+}
+
+impl ColumnFacts {
+    /// Letters among the letters and digits of the sample (masking keeps
+    /// both classes, so this reads the same on masked and raw samples).
+    pub fn letter_share(&self) -> f64 {
+        let (mut letters, mut alnum) = (0usize, 0usize);
+        for v in &self.sample {
+            for c in v.chars().filter(|c| c.is_alphanumeric()) {
+                alnum += 1;
+                if c.is_alphabetic() {
+                    letters += 1;
+                }
+            }
+            // A placeholder is a whole name: count it as letters.
+            let names = v.matches("<FIRST_NAME>").count() + v.matches("<LAST_NAME>").count();
+            letters += names;
+            alnum += names;
+        }
+        if alnum == 0 {
+            0.0
+        } else {
+            letters as f64 / alnum as f64
+        }
+    }
 }
 
 /// The rules' verdict on one entity of a column.
@@ -74,6 +101,16 @@ pub struct Escalate {
     pub dictionary_hit_rate: Option<[f64; 2]>,
     /// 0 disables the free-text trigger.
     pub free_text_min_avg_len: f64,
+    pub person: PersonLimits,
+}
+
+/// Where PERSON questions are not worth asking: the rules' own verdict on
+/// company suffixes stands, and values that are not words are no names.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonLimits {
+    pub max_company_rate: f64,
+    pub min_letter_share: f64,
 }
 
 /// Why a column goes to the model.
@@ -160,7 +197,12 @@ impl Policy {
         {
             return None;
         }
-        let ours = |entity: &str| self.entities.contains_key(entity);
+        let person_limits = &e.person;
+        let person_plausible = f.company_rate.unwrap_or(0.0) < person_limits.max_company_rate
+            && f.letter_share() >= person_limits.min_letter_share;
+        let ours = |entity: &str| {
+            self.entities.contains_key(entity) && (entity != "PERSON" || person_plausible)
+        };
         // A column the rules settled with a validator or a type is done.
         if f.verdicts
             .iter()
@@ -341,6 +383,24 @@ mod tests {
         f.kind = "integer".into();
         f.name_hints = vec!["PERSON".into()];
         assert_eq!(p.escalate(&f), None);
+    }
+
+    #[test]
+    fn person_questions_need_word_values_without_company_suffixes() {
+        let p = Policy::load(None).unwrap();
+        let mut f = facts();
+        f.name_hints = vec!["PERSON".into()];
+        f.company_rate = Some(0.9);
+        assert_eq!(
+            p.escalate(&f),
+            None,
+            "the company-suffix verdict of the rules stands"
+        );
+        f.company_rate = Some(0.0);
+        f.sample = vec!["A99999".into(), "A99998".into()];
+        assert_eq!(p.escalate(&f), None, "identifiers are no names");
+        f.sample = vec!["<FIRST_NAME> Aaaa".into()];
+        assert!(p.escalate(&f).is_some());
     }
 
     #[test]

@@ -37,7 +37,7 @@ as <FIRST_NAME> or <LAST_NAME>.\nDecide which ONE of these the column's values h
     }
     s.push_str(&format!(
         "- {NONE}: none of the above (company or product names, product codes, categories, other data)\n\
-Answer with JSON only: {{\"entity\": one of the labels, \"confidence\": 0 to 1, \"reason\": at most 12 words}}."
+Answer with JSON only: {{\"entity\": one of the labels, \"confidence\": 0 to 1, \"reason\": at most 8 words}}."
     ));
     s
 }
@@ -50,7 +50,7 @@ pub fn answer_schema(labels: &[String]) -> Value {
         "properties": {
             "entity": {"type": "string", "enum": labels},
             "confidence": {"type": "number"},
-            "reason": {"type": "string", "maxLength": 100}
+            "reason": {"type": "string", "maxLength": 80}
         },
         "required": ["entity", "confidence", "reason"],
         "additionalProperties": false

@@ -8,7 +8,6 @@ use crate::prompt::{build, CacheIdentity};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
-use std::time::Instant;
 use tokio::sync::OnceCell;
 
 /// Per-run limits (`--llm-budget`, `--llm-token-budget`).
@@ -61,6 +60,7 @@ pub struct LlmStats {
     pub completion_tokens: u64,
     pub budget_columns: u64,
     pub budget_tokens: u64,
+    /// Seconds the answered requests took (not the wait for a turn).
     pub model_seconds: f64,
 }
 
@@ -186,15 +186,14 @@ impl LlmSession {
             s.stats.model_calls += 1;
             s.reserved_tokens += estimate;
         }
-        let started = Instant::now();
         let result = self.client.ask(&model, &prompt).await;
         let mut s = self.state();
         s.reserved_tokens -= estimate;
-        s.stats.model_seconds += started.elapsed().as_secs_f64();
         match result {
             Ok(reply) => {
                 s.consecutive_down = 0;
                 s.stats.requests += reply.requests as u64;
+                s.stats.model_seconds += reply.seconds;
                 s.stats.prompt_tokens += reply.prompt_tokens;
                 s.stats.completion_tokens += reply.completion_tokens;
                 let cached = CachedAnswer {
