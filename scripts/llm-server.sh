@@ -103,6 +103,9 @@ PY
 
 install() {
   mkdir -p "$cache"
+  # test.sh installs in the background while the tests may ask too: one at a time.
+  exec 9>"$cache/.llm-server-install.lock"
+  flock 9
   install_node
   install_runtime
   install_model

@@ -5,5 +5,6 @@ mod accuracy;
 mod bad_input;
 mod cli;
 mod crash;
+mod llm;
 mod stores;
 mod util;

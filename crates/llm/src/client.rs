@@ -4,9 +4,8 @@
 use crate::policy::Answer;
 use crate::prompt::{parse_reply, Prompt, ReplyError};
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 /// The environment variable holding the API key (sent as a bearer token).
 pub const API_KEY_ENV: &str = "LAKEWARDEN_LLM_API_KEY";
@@ -73,10 +72,12 @@ pub struct LlmClient {
     model: Option<String>,
     api_key: Option<String>,
     retries: u32,
-    permits: Semaphore,
+    concurrency: usize,
     /// Cleared when the server refused `response_format` once: the schema
     /// is then only checked on the reply.
     structured: AtomicBool,
+    /// Chat requests sent, retries and failures included.
+    sent: AtomicU64,
 }
 
 impl LlmClient {
@@ -92,13 +93,24 @@ impl LlmClient {
             model: cfg.model.clone(),
             api_key: cfg.api_key.clone().filter(|k| !k.is_empty()),
             retries: cfg.retries,
-            permits: Semaphore::new(cfg.concurrency.max(1)),
+            concurrency: cfg.concurrency.max(1),
             structured: AtomicBool::new(true),
+            sent: AtomicU64::new(0),
         })
     }
 
     pub fn endpoint(&self) -> &str {
         &self.base
+    }
+
+    /// Requests the caller may have in flight at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// Chat requests sent so far, retries and failed ones included.
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -132,15 +144,10 @@ impl LlmClient {
             .ok_or(CallError::Malformed(ReplyError::MissingField("data[0].id")))
     }
 
-    /// Ask one question. A 429 / 5xx / failed connection is retried up to
+    /// Ask one question (the caller keeps to [`Self::concurrency`]). A 429 / 5xx / failed connection is retried up to
     /// `retries` times with exponential backoff (honouring a short
     /// `Retry-After`); a malformed reply is asked again once.
     pub async fn ask(&self, model: &str, prompt: &Prompt) -> Result<Reply, CallError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| CallError::Unreachable)?;
         let started = std::time::Instant::now();
         let mut requests = 0u32;
         let mut transient_retries = 0u32;
@@ -199,6 +206,7 @@ impl LlmClient {
         prompt: &Prompt,
         structured: bool,
     ) -> Result<(String, Option<(u64, u64)>), Failure> {
+        self.sent.fetch_add(1, Ordering::Relaxed);
         let mut body = json!({
             "model": model,
             "temperature": 0,

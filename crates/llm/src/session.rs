@@ -8,7 +8,7 @@ use crate::prompt::{build, CacheIdentity};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 
 /// Per-run limits (`--llm-budget`, `--llm-token-budget`).
 #[derive(Debug, Clone, Copy)]
@@ -69,6 +69,9 @@ pub struct LlmSession {
     policy: Policy,
     budget: Budget,
     model: OnceCell<Result<String, CallError>>,
+    /// Taken before the cache, budget and endpoint checks, so that columns
+    /// queued behind a failing call see the endpoint marked down.
+    permits: Semaphore,
     state: Mutex<State>,
 }
 
@@ -100,6 +103,7 @@ impl LlmSession {
             ..Default::default()
         };
         LlmSession {
+            permits: Semaphore::new(client.concurrency()),
             client,
             policy,
             budget,
@@ -152,6 +156,7 @@ impl LlmSession {
             "llm: escalated; sending {}",
             if f.raw_sample { "a raw sample (not logged)".to_string() } else { format!("{:?}", prompt.user) }
         );
+        let _permit = self.permits.acquire().await.ok()?;
         let model = match self.model().await {
             Ok(m) => m,
             Err(e) => {
@@ -192,7 +197,6 @@ impl LlmSession {
         match result {
             Ok(reply) => {
                 s.consecutive_down = 0;
-                s.stats.requests += reply.requests as u64;
                 s.stats.model_seconds += reply.seconds;
                 s.stats.prompt_tokens += reply.prompt_tokens;
                 s.stats.completion_tokens += reply.completion_tokens;
@@ -265,7 +269,8 @@ impl LlmSession {
     /// The run's figures, and one line per kind of trouble (budget spent,
     /// endpoint failures) for the summary.
     pub fn report(&self) -> (LlmStats, Vec<String>) {
-        let s = self.state();
+        let mut s = self.state();
+        s.stats.requests = self.client.requests_sent();
         let mut notes = Vec::new();
         for (why, n) in &s.failures {
             notes.push(format!(
