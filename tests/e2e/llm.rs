@@ -28,56 +28,60 @@ fn serial() -> MutexGuard<'static, ()> {
 
 /// The URL (`http://127.0.0.1:PORT/v1`) of the shared real model server.
 fn model_url() -> &'static str {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        let o = Command::new("bash")
-            .arg(repo().join("scripts/llm-server.sh"))
-            .arg("install")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run scripts/llm-server.sh");
-        assert!(
-            o.status.success(),
-            "scripts/llm-server.sh install failed:\n{}",
-            stderr(&o)
-        );
-        let out = stdout(&o);
-        let get = |k: &str| -> String {
-            out.lines()
-                .find_map(|l| l.strip_prefix(&format!("{k}=")))
-                .unwrap_or_else(|| panic!("llm-server.sh printed no {k}: {out}"))
-                .to_string()
-        };
-        let mut child = Command::new(get("LLM_NODE"))
-            .arg(get("LLM_SERVER_JS"))
-            .args(["--lib", &get("LLM_LIB"), "--model", &get("LLM_MODEL")])
-            .args(["--host", "127.0.0.1", "--port", "0", "--threads", "1"])
-            .args(["--exit-with-parent", &std::process::id().to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the model server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("read the server's first line");
-        let base = line
-            .trim()
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"))
-            .to_string();
-        let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while get_status(port, "/health") != Some(200) {
+    // The child is kept (never waited for): it outlives every test and
+    // exits on its own once this process is gone.
+    static SERVER: OnceLock<(String, Mutex<std::process::Child>)> = OnceLock::new();
+    &SERVER
+        .get_or_init(|| {
+            let o = Command::new("bash")
+                .arg(repo().join("scripts/llm-server.sh"))
+                .arg("install")
+                .stdin(Stdio::null())
+                .output()
+                .expect("run scripts/llm-server.sh");
             assert!(
-                Instant::now() < deadline,
-                "the model server did not load within 120 s"
+                o.status.success(),
+                "scripts/llm-server.sh install failed:\n{}",
+                stderr(&o)
             );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        format!("{base}/v1")
-    })
+            let out = stdout(&o);
+            let get = |k: &str| -> String {
+                out.lines()
+                    .find_map(|l| l.strip_prefix(&format!("{k}=")))
+                    .unwrap_or_else(|| panic!("llm-server.sh printed no {k}: {out}"))
+                    .to_string()
+            };
+            let mut child = Command::new(get("LLM_NODE"))
+                .arg(get("LLM_SERVER_JS"))
+                .args(["--lib", &get("LLM_LIB"), "--model", &get("LLM_MODEL")])
+                .args(["--host", "127.0.0.1", "--port", "0", "--threads", "1"])
+                .args(["--exit-with-parent", &std::process::id().to_string()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start the model server");
+            let mut line = String::new();
+            BufReader::new(child.stdout.take().unwrap())
+                .read_line(&mut line)
+                .expect("read the server's first line");
+            let base = line
+                .trim()
+                .strip_prefix("listening ")
+                .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"))
+                .to_string();
+            let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while get_status(port, "/health") != Some(200) {
+                assert!(
+                    Instant::now() < deadline,
+                    "the model server did not load within 120 s"
+                );
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            (format!("{base}/v1"), Mutex::new(child))
+        })
+        .0
 }
 
 fn get_status(port: u16, path: &str) -> Option<u16> {

@@ -134,7 +134,7 @@ pub fn parse_reply(text: &str, labels: &[String]) -> Result<Answer, ReplyError> 
         .ok_or(ReplyError::MissingField("entity"))?
         .trim()
         .to_uppercase();
-    if !labels.iter().any(|l| *l == entity) {
+    if !labels.contains(&entity) {
         return Err(ReplyError::UnknownEntity);
     }
     let confidence = match o.get("confidence") {
