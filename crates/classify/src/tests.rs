@@ -316,6 +316,7 @@ fn an_llm_decision_never_removes_a_validator_finding() {
         escalation: Escalation {
             trigger: "test".into(),
             rejectable: vec!["CREDIT_CARD".into()],
+            asked: vec![],
         },
         answer: Answer {
             entity: "NONE".into(),

@@ -111,6 +111,10 @@ pub struct Escalate {
 pub struct PersonLimits {
     pub max_company_rate: f64,
     pub min_letter_share: f64,
+    /// Whether the confidence band applies to PERSON (whose rule confidence
+    /// is a dictionary hit rate, so the band would be the dictionary
+    /// trigger again).
+    pub confidence_band: bool,
 }
 
 /// Why a column goes to the model.
@@ -121,6 +125,10 @@ pub struct Escalation {
     /// Entities whose reported, unconfirmed findings the model may reject
     /// (those in the confidence band).
     pub rejectable: Vec<String>,
+    /// The entities in question: the model may add only one of these (it is
+    /// a tie-breaker on a question, not a classifier of its own). Empty: any
+    /// (the free-text trigger).
+    pub asked: Vec<String>,
 }
 
 /// What a model answer does to a column.
@@ -212,8 +220,18 @@ impl Policy {
         }
         let mut triggers = Vec::new();
         let mut rejectable = Vec::new();
+        let mut asked: Vec<String> = Vec::new();
+        let mut ask = |e: &str| {
+            if !asked.iter().any(|a| a == e) {
+                asked.push(e.to_string());
+            }
+        };
+        let mut any_entity = false;
         if let Some([lo, hi]) = e.confidence_band {
-            for v in f.verdicts.iter().filter(|v| ours(&v.entity)) {
+            let banded = |v: &&RuleVerdict| {
+                ours(&v.entity) && (v.entity != "PERSON" || person_limits.confidence_band)
+            };
+            for v in f.verdicts.iter().filter(banded) {
                 if v.confidence >= lo && v.confidence <= hi {
                     triggers.push(format!(
                         "rule confidence {:.2} for {} is in the band {lo:.2}–{hi:.2}",
@@ -222,6 +240,7 @@ impl Policy {
                     if v.reported && !v.confirmed {
                         rejectable.push(v.entity.clone());
                     }
+                    ask(&v.entity);
                 }
             }
         }
@@ -247,6 +266,7 @@ impl Policy {
                     lo * 100.0,
                     hi * 100.0
                 ));
+                ask("PERSON");
             }
         }
         if e.free_text_min_avg_len > 0.0
@@ -258,6 +278,7 @@ impl Policy {
                 "free text (average {:.0} characters) with no pattern hit",
                 f.avg_len
             ));
+            any_entity = true;
         }
         if triggers.is_empty() {
             return None;
@@ -265,6 +286,7 @@ impl Policy {
         Some(Escalation {
             trigger: triggers.join("; "),
             rejectable,
+            asked: if any_entity { Vec::new() } else { asked },
         })
     }
 
@@ -286,6 +308,15 @@ impl Policy {
         if reported(&a.entity) {
             return Decision::Confirm {
                 entity: a.entity.clone(),
+            };
+        }
+        if !esc.asked.is_empty() && !esc.asked.contains(&a.entity) {
+            return Decision::Keep {
+                why: format!(
+                    "the model named {}, which was not in question ({})",
+                    a.entity,
+                    esc.asked.join(", ")
+                ),
             };
         }
         if a.confidence < self.min_confidence {
@@ -409,9 +440,23 @@ mod tests {
         let mut f = facts();
         f.verdicts = vec![verdict("MEDICAL_CODE", false, 0.45, false)];
         assert!(p.escalate(&f).unwrap().trigger.contains("band"));
+        f.verdicts = vec![verdict("PERSON", false, 0.55, false)];
+        assert_eq!(
+            p.escalate(&f),
+            None,
+            "PERSON's band is the dictionary rate: off"
+        );
+        f.verdicts = vec![verdict("MEDICAL_CODE", false, 0.45, false)];
         f.verdicts = vec![verdict("MEDICAL_CODE", false, 0.9, false)];
         assert_eq!(p.escalate(&f), None);
         f.dictionary_hit_rate = Some(0.3);
+        assert_eq!(
+            p.escalate(&f),
+            None,
+            "the dictionary trigger is off by default"
+        );
+        let mut p = p;
+        p.escalate.dictionary_hit_rate = Some([0.1, 0.5]);
         assert!(p.escalate(&f).unwrap().trigger.contains("read as names"));
         f.dictionary_hit_rate = Some(0.02);
         assert_eq!(p.escalate(&f), None);
@@ -424,6 +469,7 @@ mod tests {
         let esc = Escalation {
             trigger: "t".into(),
             rejectable: vec![],
+            asked: vec![],
         };
         assert_eq!(
             p.decide(&f, &esc, &answer("PERSON", 0.95)),
@@ -450,6 +496,7 @@ mod tests {
         let esc = Escalation {
             trigger: "t".into(),
             rejectable: vec!["PERSON".into()],
+            asked: vec!["PERSON".into()],
         };
         assert_eq!(
             p.decide(&f, &esc, &answer(NONE, 0.9)),
@@ -457,6 +504,23 @@ mod tests {
                 entity: "PERSON".into()
             }
         );
+    }
+
+    #[test]
+    fn the_model_may_add_only_the_entity_in_question() {
+        let p = Policy::load(None).unwrap();
+        let mut f = facts();
+        f.verdicts = vec![verdict("DATE_OF_BIRTH", false, 0.5, false)];
+        let esc = p.escalate(&f).unwrap();
+        assert_eq!(esc.asked, ["DATE_OF_BIRTH"]);
+        assert!(matches!(
+            p.decide(&f, &esc, &answer("PERSON", 0.9)),
+            Decision::Keep { ref why } if why.contains("not in question")
+        ));
+        assert!(matches!(
+            p.decide(&f, &esc, &answer("DATE_OF_BIRTH", 0.9)),
+            Decision::Add { .. }
+        ));
     }
 
     #[test]
