@@ -510,15 +510,15 @@ mod tests {
     fn the_model_may_add_only_the_entity_in_question() {
         let p = Policy::load(None).unwrap();
         let mut f = facts();
-        f.verdicts = vec![verdict("DATE_OF_BIRTH", false, 0.5, false)];
+        f.verdicts = vec![verdict("MEDICAL_CODE", false, 0.45, false)];
         let esc = p.escalate(&f).unwrap();
-        assert_eq!(esc.asked, ["DATE_OF_BIRTH"]);
+        assert_eq!(esc.asked, ["MEDICAL_CODE"]);
         assert!(matches!(
             p.decide(&f, &esc, &answer("PERSON", 0.9)),
             Decision::Keep { ref why } if why.contains("not in question")
         ));
         assert!(matches!(
-            p.decide(&f, &esc, &answer("DATE_OF_BIRTH", 0.9)),
+            p.decide(&f, &esc, &answer("MEDICAL_CODE", 0.9)),
             Decision::Add { .. }
         ));
     }
