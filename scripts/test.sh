@@ -6,7 +6,20 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 export RUST_LOG=${RUST_LOG:-warn}
 start=$(date +%s)
+# The local model for the `llm` test group (tests/e2e/llm.rs): runtime and
+# model are fetched once into ~/.cache/lakewarden (about 35 s cold, mostly
+# download), overlapping the format and lint gates; the tests start the
+# server themselves.
+llm_log="$(mktemp)"
+bash scripts/llm-server.sh install >/dev/null 2>"$llm_log" &
+llm_install=$!
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -q -- -D warnings
+if ! wait "$llm_install"; then
+  echo "test.sh: scripts/llm-server.sh install failed:" >&2
+  cat "$llm_log" >&2
+  exit 1
+fi
+rm -f "$llm_log"
 cargo test --workspace --no-fail-fast
 echo "tests finished in $(( $(date +%s) - start ))s"

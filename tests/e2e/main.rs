@@ -6,5 +6,6 @@ mod audit;
 mod bad_input;
 mod cli;
 mod crash;
+mod llm;
 mod stores;
 mod util;

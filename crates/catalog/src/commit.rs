@@ -6,7 +6,9 @@ use arrow::array::RecordBatch;
 
 use crate::batch::{batch_keys, conform_batch, duplicate_key, filter_by_keys, validate_batch};
 use crate::error::CatalogError;
-use crate::rows::{rows_to_batch, ClassificationRow, ColumnRow, DatasetRow, ScanRunRow};
+use crate::rows::{
+    rows_to_batch, ClassificationRow, ColumnRow, DatasetRow, LlmAnswerRow, ScanRunRow,
+};
 use crate::schema::Table;
 
 /// A set of replacements: for each table, "all rows of these keys are replaced by these
@@ -123,6 +125,15 @@ impl Commit {
             vec![key],
             vec![rows_to_batch(std::slice::from_ref(&run))],
         );
+    }
+
+    /// Inserts or replaces cached LLM answers (by `cache_key`).
+    pub fn put_llm_answers(&mut self, answers: Vec<LlmAnswerRow>) {
+        if answers.is_empty() {
+            return;
+        }
+        let keys = answers.iter().map(|a| a.cache_key.clone()).collect();
+        self.replace_batches(Table::LlmAnswers, keys, vec![rows_to_batch(&answers)]);
     }
 
     /// Marks datasets as gone: their `datasets` row (if the catalog has one when the

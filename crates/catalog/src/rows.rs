@@ -95,6 +95,25 @@ pub struct ColumnRow {
     pub considered: Option<String>,
 }
 
+/// A row of `llm_answers`: a cached model verdict on one column (never a value).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LlmAnswerRow {
+    pub cache_key: String,
+    pub column_fingerprint: String,
+    pub sample_fingerprint: String,
+    pub model: String,
+    pub prompt_version: i64,
+    pub prompt_hash: String,
+    pub entity: String,
+    pub confidence: f64,
+    pub reason: String,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub column_path: String,
+    pub run_id: String,
+    pub answered_at: DateTime<Utc>,
+}
+
 /// A row of `classifications`. `evidence` is masked — never raw values (the classifier
 /// guarantees it; the catalog cannot check it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -582,6 +601,74 @@ impl CatalogRow for ClassificationRow {
                     first_seen_run: first_seen.req(i)?,
                     last_seen_run: last_seen.req(i)?,
                     ruleset_fingerprint: fingerprint.req(i)?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl CatalogRow for LlmAnswerRow {
+    const TABLE: Table = Table::LlmAnswers;
+
+    fn key(&self) -> &str {
+        &self.cache_key
+    }
+
+    fn to_batch(rows: &[Self]) -> RecordBatch {
+        batch(
+            Self::TABLE,
+            vec![
+                s(rows, |r| &r.cache_key),
+                s(rows, |r| &r.column_fingerprint),
+                s(rows, |r| &r.sample_fingerprint),
+                s(rows, |r| &r.model),
+                i(rows, |r| r.prompt_version),
+                s(rows, |r| &r.prompt_hash),
+                s(rows, |r| &r.entity),
+                f(rows, |r| r.confidence),
+                s(rows, |r| &r.reason),
+                i(rows, |r| r.prompt_tokens),
+                i(rows, |r| r.completion_tokens),
+                s(rows, |r| &r.column_path),
+                s(rows, |r| &r.run_id),
+                t(rows, |r| r.answered_at),
+            ],
+        )
+    }
+
+    fn from_batch(b: &RecordBatch) -> Result<Vec<Self>, CatalogError> {
+        let c = Cols::new(Self::TABLE, b);
+        let cache_key = c.str("cache_key")?;
+        let column_fingerprint = c.str("column_fingerprint")?;
+        let sample_fingerprint = c.str("sample_fingerprint")?;
+        let model = c.str("model")?;
+        let prompt_version = c.i64("prompt_version")?;
+        let prompt_hash = c.str("prompt_hash")?;
+        let entity = c.str("entity")?;
+        let confidence = c.f64("confidence")?;
+        let reason = c.str("reason")?;
+        let prompt_tokens = c.i64("prompt_tokens")?;
+        let completion_tokens = c.i64("completion_tokens")?;
+        let column_path = c.str("column_path")?;
+        let run_id = c.str("run_id")?;
+        let answered_at = c.ts("answered_at")?;
+        (0..b.num_rows())
+            .map(|i| {
+                Ok(LlmAnswerRow {
+                    cache_key: cache_key.req(i)?,
+                    column_fingerprint: column_fingerprint.req(i)?,
+                    sample_fingerprint: sample_fingerprint.req(i)?,
+                    model: model.req(i)?,
+                    prompt_version: prompt_version.req(i)?,
+                    prompt_hash: prompt_hash.req(i)?,
+                    entity: entity.req(i)?,
+                    confidence: confidence.req(i)?,
+                    reason: reason.req(i)?,
+                    prompt_tokens: prompt_tokens.req(i)?,
+                    completion_tokens: completion_tokens.req(i)?,
+                    column_path: column_path.req(i)?,
+                    run_id: run_id.req(i)?,
+                    answered_at: answered_at.req(i)?,
                 })
             })
             .collect()

@@ -56,6 +56,8 @@ pub enum Table {
     Models,
     /// One row per (model, input dataset) of a run (key: `ingested_from`).
     ModelInputs,
+    /// The LLM answer cache: one row per answered question (key: `cache_key`).
+    LlmAnswers,
 }
 
 impl Table {
@@ -70,6 +72,7 @@ impl Table {
         Table::LineageEdges,
         Table::Models,
         Table::ModelInputs,
+        Table::LlmAnswers,
     ];
 
     /// The SQL-visible table name (also its folder under `data/` and its manifest key).
@@ -84,6 +87,7 @@ impl Table {
             Table::LineageEdges => "lineage_edges",
             Table::Models => "models",
             Table::ModelInputs => "model_inputs",
+            Table::LlmAnswers => "llm_answers",
         }
     }
 
@@ -105,6 +109,7 @@ impl Table {
             | Table::LineageEdges
             | Table::Models
             | Table::ModelInputs => "ingested_from",
+            Table::LlmAnswers => "cache_key",
         }
     }
 
@@ -125,7 +130,7 @@ impl Table {
     pub fn one_row_per_key(self) -> bool {
         matches!(
             self,
-            Table::ScanRuns | Table::Datasets | Table::IngestSources
+            Table::ScanRuns | Table::Datasets | Table::IngestSources | Table::LlmAnswers
         )
     }
 
@@ -169,6 +174,7 @@ impl Table {
                 ("log_format", LogFormat::VALUES),
             ],
             Table::LineageEdges | Table::Models | Table::ModelInputs => &[],
+            Table::LlmAnswers => &[],
         }
     }
 
@@ -177,6 +183,7 @@ impl Table {
         match self {
             Table::Columns => &["null_fraction"],
             Table::Classifications => &["confidence"],
+            Table::LlmAnswers => &["confidence"],
             _ => &[],
         }
     }
@@ -363,6 +370,28 @@ fn build_schema(t: Table) -> Schema {
             utf8("dataset_uri"),
             utf8("run_id"),
             utf8("ingested_from"),
+        ],
+        // llm_answers — the cache of sampled LLM checks (issue 7): what a model
+        // answered about a column, so an unchanged column is never asked again.
+        // A row holds the verdict only: the masked sample itself is not kept.
+        //   cache_key: sha256 of (column_fingerprint, sample_fingerprint, model,
+        //              prompt_version + prompt_hash) — the key a re-scan looks up
+        //   entity:    an entity name, or NONE when the model saw none
+        Table::LlmAnswers => vec![
+            utf8("cache_key"),
+            utf8("column_fingerprint"), // sha256 of column path, data type, neighbours
+            utf8("sample_fingerprint"), // sha256 of the masked sample sent
+            utf8("model"),
+            i64("prompt_version"),
+            utf8("prompt_hash"), // sha256 prefix of the system prompt (lists the entities)
+            utf8("entity"),
+            f64("confidence"), // clamped to 0..1
+            utf8("reason"),    // the model's short reason (about masked values)
+            i64("prompt_tokens"),
+            i64("completion_tokens"),
+            utf8("column_path"), // the column first asked about (informative)
+            utf8("run_id"),
+            ts("answered_at"),
         ],
     };
     Schema::new(fields)

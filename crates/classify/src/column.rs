@@ -102,6 +102,12 @@ pub struct ColumnAccumulator {
     pub dates: DateEvidence,
     pub distinct: HashSet<u64>,
     pub text_values: u64,
+    /// Characters of the text values (for their average length).
+    pub text_chars: u64,
+    /// Values a language model may be shown (masked unless raw samples were
+    /// asked for), distinct, at most `ClassifierConfig::llm_sample_values`.
+    pub llm_sample: Vec<String>,
+    pub llm_sample_seen: HashSet<u64>,
 }
 
 /// Distinct values are tracked up to this many (enough to tell a category
@@ -128,6 +134,9 @@ impl ColumnAccumulator {
             dates: DateEvidence::default(),
             distinct: HashSet::new(),
             text_values: 0,
+            text_chars: 0,
+            llm_sample: Vec::new(),
+            llm_sample_seen: HashSet::new(),
         }
     }
 

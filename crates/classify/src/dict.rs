@@ -108,6 +108,12 @@ impl Dictionaries {
                 .any(|s| f.len() > s.len() + 2 && f.ends_with(s))
     }
 
+    /// A street-type word itself (`Street`, `Rue`, `Str.`), not a compound
+    /// that holds a name (`Hauptstrasse`).
+    pub fn is_street_word(&self, w: &str) -> bool {
+        self.street_types.contains(&fold(w.trim_end_matches('.')))
+    }
+
     pub fn is_company_suffix(&self, w: &str) -> bool {
         self.company
             .contains(w.trim_end_matches([',', '.']).to_lowercase().as_str())
@@ -179,6 +185,20 @@ pub fn context_index(rules: &lakewarden_rules::RuleSet) -> HashMap<String, Vec<S
             )
         })
         .collect()
+}
+
+/// The dictionaries as masking sees them: name hits become placeholders,
+/// company suffixes and street words stay (they identify no one).
+impl lakewarden_llm::Lexicon for Dictionaries {
+    fn is_first_name(&self, word: &str) -> bool {
+        Dictionaries::is_first_name(self, word)
+    }
+    fn is_last_name(&self, word: &str) -> bool {
+        Dictionaries::is_last_name(self, word)
+    }
+    fn is_kept_word(&self, word: &str) -> bool {
+        self.is_company_suffix(word) || self.is_street_word(word)
+    }
 }
 
 #[cfg(test)]

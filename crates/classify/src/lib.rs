@@ -42,6 +42,12 @@ pub struct ClassifierConfig {
     pub min_hits: u64,
     /// Masked examples kept per finding.
     pub max_examples: usize,
+    /// Values per text column kept for a language model (0: no LLM check,
+    /// the default). Masked as they are taken (`lakewarden_llm::mask`).
+    pub llm_sample_values: usize,
+    /// Keep those values raw instead (`--llm-raw-samples`; the caller checks
+    /// that the endpoint may receive them).
+    pub llm_raw_samples: bool,
 }
 
 impl Default for ClassifierConfig {
@@ -51,6 +57,8 @@ impl Default for ClassifierConfig {
             min_confidence: 0.45,
             min_hits: 2,
             max_examples: 3,
+            llm_sample_values: 0,
+            llm_raw_samples: false,
         }
     }
 }
@@ -165,6 +173,28 @@ impl<M: Matcher> Classifier<M> {
         }
     }
 
+    /// Keep the first distinct values of a column for a possible LLM check,
+    /// masked on the spot so that no raw value outlives the batch.
+    fn keep_for_llm(&self, acc: &mut ColumnAccumulator, value: &str) {
+        let want = self.config.llm_sample_values;
+        if acc.llm_sample.len() >= want || value.is_empty() {
+            return;
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        value.hash(&mut h);
+        if !acc.llm_sample_seen.insert(h.finish()) {
+            return;
+        }
+        acc.llm_sample.push(if self.config.llm_raw_samples {
+            value
+                .chars()
+                .take(lakewarden_llm::mask::MAX_MASKED_CHARS)
+                .collect()
+        } else {
+            lakewarden_llm::shape_mask(value, self.dicts.as_ref())
+        });
+    }
+
     /// Join the values with `\n`, scan once, map match offsets back to values.
     fn observe_text(&self, acc: &mut ColumnAccumulator, values: &[&str], kind: ValueKind) {
         if values.is_empty() {
@@ -195,7 +225,9 @@ impl<M: Matcher> Classifier<M> {
             }
             if kind == ValueKind::Text {
                 acc.text_values += 1;
+                acc.text_chars += cut.chars().count() as u64;
                 acc.observe_name_shape(&self.dicts, cut.trim());
+                self.keep_for_llm(acc, cut.trim());
             }
         }
         let mut matches: Vec<(u32, usize, usize)> = Vec::new();

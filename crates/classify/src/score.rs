@@ -107,6 +107,10 @@ pub struct ColumnResult {
     pub capped_values: u64,
     pub findings: Vec<Finding>,
     pub considered: Vec<Considered>,
+    /// What an LLM escalation policy needs to know of the column (only when
+    /// `ClassifierConfig::llm_sample_values > 0`; the caller adds the
+    /// neighbouring column names).
+    pub llm_facts: Option<lakewarden_llm::ColumnFacts>,
 }
 
 fn lat_name(n: &str) -> bool {
@@ -155,6 +159,7 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
     let mut findings = Vec::new();
     let mut considered: Vec<Considered> = Vec::new();
     let mut claims: Vec<Claim> = Vec::new();
+    let mut name_hints: Vec<String> = Vec::new();
     let verdict = |findings: &mut Vec<Finding>,
                    considered: &mut Vec<Considered>,
                    f: Option<Finding>,
@@ -175,6 +180,9 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
         let e = rule.entity.as_str();
         let hint_pos = rule.name_hints.positive(name);
         let hint_neg = rule.name_hints.negative(name);
+        if hint_pos && !hint_neg {
+            name_hints.push(e.to_string());
+        }
         let hint = if hint_neg {
             "negative"
         } else if hint_pos {
@@ -415,6 +423,8 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
     }
     resolve_whole_value_conflicts(&claims, &mut findings, &mut considered);
     findings.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+    let llm_facts = (cfg.llm_sample_values > 0)
+        .then(|| llm_facts(cfg, acc, name_hints, &findings, &considered));
     ColumnResult {
         column_path: acc.path.clone(),
         segments: acc.segments.clone(),
@@ -428,6 +438,152 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
         capped_values: acc.capped_values,
         findings,
         considered,
+        llm_facts,
+    }
+}
+
+fn kind_name(k: LeafKind) -> &'static str {
+    match k {
+        LeafKind::Text => "text",
+        LeafKind::Integer => "integer",
+        LeafKind::Float => "float",
+        LeafKind::Date => "date",
+        LeafKind::Boolean => "boolean",
+        LeafKind::Binary => "binary",
+        LeafKind::Other => "other",
+    }
+}
+
+fn llm_facts(
+    cfg: &ClassifierConfig,
+    acc: &ColumnAccumulator,
+    name_hints: Vec<String>,
+    findings: &[Finding],
+    considered: &[Considered],
+) -> lakewarden_llm::ColumnFacts {
+    let p = &acc.person;
+    lakewarden_llm::ColumnFacts {
+        column_path: acc.path.clone(),
+        data_type: acc.data_type.to_string(),
+        kind: kind_name(acc.kind).to_string(),
+        values: acc.non_null(),
+        null_fraction: if acc.values == 0 {
+            0.0
+        } else {
+            acc.nulls as f64 / acc.values as f64
+        },
+        distinct: acc.distinct.len() as u64,
+        avg_len: if acc.text_values == 0 {
+            0.0
+        } else {
+            acc.text_chars as f64 / acc.text_values as f64
+        },
+        dictionary_hit_rate: (p.short_values > 0)
+            .then(|| (p.full_names + p.single_names) as f64 / p.short_values as f64),
+        company_rate: (p.short_values > 0).then(|| p.companies as f64 / p.short_values as f64),
+        pattern_candidates: acc.entities.values().map(|e| e.candidates).sum(),
+        name_hints,
+        verdicts: considered
+            .iter()
+            .map(|c| lakewarden_llm::RuleVerdict {
+                entity: c.entity.clone(),
+                reported: c.reported,
+                confidence: c.confidence,
+                confirmed: c.reported
+                    && findings.iter().any(|f| {
+                        f.entity == c.entity && matches!(f.method, Method::Validator | Method::Type)
+                    }),
+            })
+            .collect(),
+        neighbours: Vec::new(),
+        sample: acc.llm_sample.clone(),
+        raw_sample: cfg.llm_raw_samples,
+    }
+}
+
+/// Apply a model's say on an escalated column (see `lakewarden_llm::Policy::decide`).
+/// Validator- and type-confirmed findings are never removed.
+pub fn apply_llm(rules: &RuleSet, result: &mut ColumnResult, review: &lakewarden_llm::Review) {
+    use lakewarden_llm::Decision;
+    let a = &review.answer;
+    let llm = json!({
+        "model": review.model, "answer": a.entity, "model_confidence": round3(a.confidence),
+        "reason": a.reason, "trigger": review.escalation.trigger, "cached": review.cached,
+    });
+    let mark = |considered: &mut Vec<Considered>,
+                entity: &str,
+                reported: bool,
+                conf: f64,
+                reason: String| {
+        match considered.iter_mut().find(|c| c.entity == entity) {
+            Some(c) => {
+                c.reported = reported;
+                c.confidence = round3(conf);
+                c.reason = reason;
+            }
+            None => considered.push(Considered {
+                entity: entity.to_string(),
+                reported,
+                confidence: round3(conf),
+                reason,
+            }),
+        }
+    };
+    match &review.decision {
+        Decision::Add { entity, confidence } => {
+            result.findings.retain(|f| &f.entity != entity);
+            result.findings.push(Finding {
+                entity: entity.clone(),
+                sensitivity: sensitivity(rules, entity),
+                confidence: round3(*confidence),
+                method: Method::Llm,
+                sampled_values: result.values_sampled,
+                matched_values: 0,
+                validated_values: 0,
+                evidence: Vec::new(),
+                explanation: json!({"llm": llm}),
+            });
+            result
+                .findings
+                .sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+            mark(
+                &mut result.considered,
+                entity,
+                true,
+                *confidence,
+                format!("added by the model: {}", a.reason),
+            );
+        }
+        Decision::Confirm { entity } => {
+            if let Some(f) = result.findings.iter_mut().find(|f| &f.entity == entity) {
+                if let Some(o) = f.explanation.as_object_mut() {
+                    o.insert("llm".into(), llm);
+                }
+            }
+        }
+        Decision::Reject { entity } => {
+            let before = result.findings.len();
+            result.findings.retain(|f| {
+                &f.entity != entity || matches!(f.method, Method::Validator | Method::Type)
+            });
+            if result.findings.len() < before {
+                mark(
+                    &mut result.considered,
+                    entity,
+                    false,
+                    0.0,
+                    format!("rejected by the model: {}", a.reason),
+                );
+            }
+        }
+        Decision::Keep { why } => {
+            result.considered.push(Considered {
+                entity: format!("llm:{}", a.entity),
+                reported: false,
+                confidence: round3(a.confidence),
+                reason: format!("{why}: {}", a.reason),
+            });
+        }
     }
 }
 

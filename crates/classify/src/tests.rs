@@ -241,3 +241,115 @@ fn expensive_validators_are_budgeted_and_estimated() {
     // Every checked value passed, so the estimate covers the whole column.
     assert_eq!(f.validated_values, n as u64, "{}", f.explanation);
 }
+
+/// A classifier that keeps LLM samples (as `--llm` configures it).
+fn llm_classifier() -> &'static Classifier<HyperscanMatcher> {
+    static C: OnceLock<Classifier<HyperscanMatcher>> = OnceLock::new();
+    C.get_or_init(|| {
+        let rules = Arc::new(RuleSet::builtin().unwrap());
+        let m = Arc::new(HyperscanMatcher::compile(&rules).unwrap());
+        Classifier::new(
+            rules,
+            m,
+            ClassifierConfig {
+                llm_sample_values: 10,
+                ..ClassifierConfig::default()
+            },
+        )
+    })
+}
+
+#[test]
+fn llm_facts_hold_a_masked_sample_and_the_rule_verdicts() {
+    let names = [
+        "Иван Петров",
+        "Ольга Смирнова",
+        "Γιώργος Οικονόμου",
+        "王伟",
+        "김민준",
+    ];
+    let values: Vec<String> = (0..40)
+        .map(|i| names[i % names.len()].to_string())
+        .collect();
+    let cards: Vec<String> = (0..40).map(card).collect();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("full_name", DataType::Utf8, true),
+        Field::new("card", DataType::Utf8, true),
+    ]));
+    let batch = RecordBatch::try_new(schema, vec![strings(values), strings(cards)]).unwrap();
+    let mut d = llm_classifier().dataset();
+    d.observe_batch(&batch);
+    let r = d.finish();
+    let f = r[0].llm_facts.as_ref().unwrap();
+    assert_eq!(f.sample.len(), names.len(), "distinct values only");
+    assert_eq!(f.sample[0], "Жжжж Жжжжжж");
+    for (raw, masked) in names.iter().zip(&f.sample) {
+        assert_ne!(raw, masked);
+        assert_eq!(raw.chars().count(), masked.chars().count(), "shape kept");
+    }
+    assert!(f.name_hints.contains(&"PERSON".to_string()));
+    assert_eq!(f.kind, "text");
+    // The card column is settled by a validator: confirmed, never escalated.
+    let c = r[1].llm_facts.as_ref().unwrap();
+    assert!(c
+        .verdicts
+        .iter()
+        .any(|v| v.entity == "CREDIT_CARD" && v.reported && v.confirmed));
+    assert!(lakewarden_llm::Policy::load(None)
+        .unwrap()
+        .escalate(c)
+        .is_none());
+    // Without --llm nothing is kept.
+    assert!(
+        classify(vec![("full_name", strings(vec!["Иван Петров".into()]))])[0]
+            .llm_facts
+            .is_none()
+    );
+}
+
+#[test]
+fn an_llm_decision_never_removes_a_validator_finding() {
+    use lakewarden_llm::{Answer, Decision, Escalation, Review};
+    let cards: Vec<String> = (0..40).map(card).collect();
+    let mut r = classify(vec![("card", strings(cards))]);
+    let review = |decision| Review {
+        escalation: Escalation {
+            trigger: "test".into(),
+            rejectable: vec!["CREDIT_CARD".into()],
+            asked: vec![],
+        },
+        answer: Answer {
+            entity: "NONE".into(),
+            confidence: 0.9,
+            reason: "looks like order ids".into(),
+        },
+        decision,
+        model: "m".into(),
+        cached: false,
+    };
+    let rules = classifier().rules();
+    crate::score::apply_llm(
+        rules,
+        &mut r[0],
+        &review(Decision::Reject {
+            entity: "CREDIT_CARD".into(),
+        }),
+    );
+    assert_eq!(entities(&r, "card"), ["CREDIT_CARD"]);
+    // An added entity says method llm and keeps the model's reason.
+    crate::score::apply_llm(
+        rules,
+        &mut r[0],
+        &review(Decision::Add {
+            entity: "PERSON".into(),
+            confidence: 0.7,
+        }),
+    );
+    let added = r[0].findings.iter().find(|f| f.entity == "PERSON").unwrap();
+    assert_eq!(added.method, crate::Method::Llm);
+    assert_eq!(added.explanation["llm"]["reason"], "looks like order ids");
+    assert!(r[0]
+        .considered
+        .iter()
+        .any(|c| c.entity == "PERSON" && c.reported));
+}

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 mod audit;
+mod llm_args;
 
 #[derive(Parser)]
 #[command(
@@ -92,6 +93,8 @@ struct ScanArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    llm: llm_args::LlmArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -268,6 +271,7 @@ async fn scan(a: ScanArgs) -> Result<u8> {
             ..ClassifierConfig::default()
         },
         concurrency: a.concurrency.max(1),
+        llm: a.llm.config().map_err(UsageError)?,
     };
     let bar = (std::io::stderr().is_terminal() && !a.quiet).then(|| {
         let b = indicatif::ProgressBar::new(0);
@@ -318,6 +322,7 @@ async fn scan(a: ScanArgs) -> Result<u8> {
             println!("  error: {e}");
         }
     }
+    llm_args::print_summary(&summary, a.quiet);
     if summary.status == "failed" {
         return Ok(1);
     }

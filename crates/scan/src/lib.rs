@@ -15,10 +15,14 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use lakewarden_catalog::{
     Catalog, ClassificationRow, ColumnRow, Commit, DatasetFormat, DatasetRow, DatasetStatus,
-    Method as CatalogMethod, RunStatus, ScanMode, ScanRunRow, Sensitivity,
+    LlmAnswerRow, Method as CatalogMethod, RunStatus, ScanMode, ScanRunRow, Sensitivity,
 };
 use lakewarden_classify::{Classifier, ClassifierConfig, ColumnResult, Method};
 use lakewarden_lake::{ChunkData, DatasetRef, Format, LakeLocation, ReadOptions, Reader};
+use lakewarden_llm::{
+    Answer, Budget, CacheIdentity, CachedAnswer, ClientConfig, LlmClient, LlmSession, LlmStats,
+    Policy,
+};
 use lakewarden_rules::{HyperscanMatcher, RuleSet};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +43,19 @@ pub struct ScanConfig {
     pub classifier: ClassifierConfig,
     /// Datasets read at once.
     pub concurrency: usize,
+    /// Sampled LLM checks of ambiguous columns (`--llm`); `None`: off.
+    pub llm: Option<LlmConfig>,
+}
+
+/// `--llm ENDPOINT` and its options.
+#[derive(Debug, Clone)]
+pub struct LlmConfig {
+    pub client: ClientConfig,
+    pub budget: Budget,
+    /// Send raw values instead of masked ones (`--llm-raw-samples`).
+    pub raw_samples: bool,
+    /// …even to an endpoint that is not a loopback address.
+    pub allow_raw_remote: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +66,8 @@ pub enum ScanError {
     Catalog(#[from] lakewarden_catalog::CatalogError),
     #[error("{0}")]
     Root(#[from] lakewarden_lake::LakeError),
+    #[error("{0}")]
+    Llm(#[from] lakewarden_llm::LlmError),
 }
 
 impl ScanError {
@@ -56,7 +75,9 @@ impl ScanError {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            ScanError::Rules(_) | ScanError::Root(lakewarden_lake::LakeError::BadUri { .. })
+            ScanError::Rules(_)
+                | ScanError::Llm(_)
+                | ScanError::Root(lakewarden_lake::LakeError::BadUri { .. })
         )
     }
 }
@@ -66,6 +87,8 @@ pub trait Progress: Send + Sync {
     fn dataset_found(&self, _dataset_uri: &str, _bytes: u64) {}
     fn dataset_done(&self, _dataset_uri: &str, _bytes_read: u64, _status: &str) {}
     fn error(&self, _line: &str) {}
+    /// A one-line note that is not a failure (e.g. the LLM endpoint was down).
+    fn note(&self, _line: &str) {}
 }
 
 /// Progress that shows nothing.
@@ -95,6 +118,12 @@ pub struct ScanSummary {
     pub ruleset_fingerprint: String,
     /// One line per failed dataset or root.
     pub errors: Vec<String>,
+    /// The LLM checks of this run (`--llm`), absent when off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub llm: Option<LlmStats>,
+    /// One line per thing worth knowing that is not a failure (an LLM
+    /// endpoint down, its budget spent): the exit code stays 0.
+    pub notes: Vec<String>,
 }
 
 impl ScanSummary {
@@ -139,11 +168,21 @@ pub async fn run_scan(
     let started_at = Utc::now();
     let rules = Arc::new(RuleSet::load(cfg.rules_dir.as_deref())?);
     let matcher = Arc::new(HyperscanMatcher::compile(&rules)?);
-    let classifier = Arc::new(Classifier::new(
-        rules.clone(),
-        matcher,
-        cfg.classifier.clone(),
-    ));
+    let mut classifier_cfg = cfg.classifier.clone();
+    let llm = match &cfg.llm {
+        Some(l) => {
+            let policy = Policy::load(cfg.rules_dir.as_deref())?;
+            let raw =
+                lakewarden_llm::raw_allowed(&l.client.endpoint, l.raw_samples, l.allow_raw_remote)?;
+            lakewarden_llm::is_loopback(&l.client.endpoint)?;
+            classifier_cfg.llm_sample_values = policy.sample_values;
+            classifier_cfg.llm_raw_samples = raw;
+            let client = LlmClient::new(&l.client).map_err(lakewarden_llm::LlmError::Config)?;
+            Some(Arc::new(LlmSession::new(client, policy, l.budget)))
+        }
+        None => None,
+    };
+    let classifier = Arc::new(Classifier::new(rules.clone(), matcher, classifier_cfg));
     let fingerprint = rules.fingerprint().to_string();
     // Parse every root before anything is written: a bad URI is a usage error.
     let locations: Vec<LakeLocation> = cfg
@@ -153,6 +192,10 @@ pub async fn run_scan(
         .collect::<Result<_, _>>()?;
     let catalog = Catalog::open(&cfg.catalog).await?;
     let snapshot = catalog.snapshot().await?;
+    if let Some(session) = &llm {
+        let cached = snapshot.read_rows::<LlmAnswerRow>(None).await?;
+        session.load_cache(cached.into_iter().map(cached_answer));
+    }
     // first_seen_run of findings that existed before this run.
     let first_seen: HashMap<(String, String, String), String> = snapshot
         .read_rows::<ClassificationRow>(None)
@@ -208,6 +251,8 @@ pub async fn run_scan(
         bytes_total: 0,
         ruleset_fingerprint: fingerprint.clone(),
         errors: Vec::new(),
+        llm: None,
+        notes: Vec::new(),
     };
 
     let ctx = Arc::new(RunContext {
@@ -216,6 +261,7 @@ pub async fn run_scan(
         classifier,
         read: cfg.read.clone(),
         first_seen,
+        llm: llm.clone(),
     });
     let mut roots_failed = 0usize;
     for loc in &locations {
@@ -280,6 +326,9 @@ pub async fn run_scan(
                     summary.bytes_read += o.dataset.bytes_read as u64;
                     summary.bytes_total += o.dataset.bytes as u64;
                     pending.replace_datasets(vec![o.dataset], o.columns, o.findings);
+                    if let Some(session) = &llm {
+                        pending.put_llm_answers(answer_rows(&run_id, session.take_new_answers()));
+                    }
                     pending_n += 1;
                 }
                 Err(line) => {
@@ -312,6 +361,14 @@ pub async fn run_scan(
         }
     }
 
+    if let Some(session) = &llm {
+        let (stats, notes) = session.report();
+        for n in &notes {
+            progress.note(n);
+        }
+        summary.llm = Some(stats);
+        summary.notes.extend(notes);
+    }
     summary.finished_at = Utc::now();
     let status = if roots_failed == locations.len() && !locations.is_empty() {
         RunStatus::Failed
@@ -347,6 +404,7 @@ struct RunContext {
     classifier: Arc<Classifier<HyperscanMatcher>>,
     read: ReadOptions,
     first_seen: HashMap<(String, String, String), String>,
+    llm: Option<Arc<LlmSession>>,
 }
 
 fn catalog_format(f: &Format) -> DatasetFormat {
@@ -436,6 +494,10 @@ async fn scan_dataset(
     if !notes.is_empty() {
         row.notes = Some(notes.join("; "));
     }
+    let mut results = results;
+    if let Some(session) = &ctx.llm {
+        llm_review(session, ctx.classifier.rules(), &mut results).await;
+    }
     let (columns, findings) = rows_of(ctx, &ds.dataset_uri, results);
     Outcome {
         dataset: row,
@@ -443,6 +505,82 @@ async fn scan_dataset(
         findings,
         rows_sampled: report.rows_sampled,
     }
+}
+
+/// Neighbouring column names a prompt shows: the nearest few on each side.
+const LLM_NEIGHBOURS: usize = 6;
+
+/// Ask the model about the dataset's escalated columns (the policy picks
+/// them; the session keeps to the budget and the cache) and apply its say.
+async fn llm_review(session: &LlmSession, rules: &RuleSet, results: &mut [ColumnResult]) {
+    let names: Vec<String> = results.iter().map(|r| r.column_path.clone()).collect();
+    let mut facts = Vec::new();
+    for (i, r) in results.iter_mut().enumerate() {
+        let Some(mut f) = r.llm_facts.take() else {
+            continue;
+        };
+        let mut near: Vec<usize> = (0..names.len()).filter(|&j| j != i).collect();
+        near.sort_by_key(|&j| j.abs_diff(i));
+        f.neighbours = near
+            .into_iter()
+            .take(LLM_NEIGHBOURS)
+            .map(|j| names[j].clone())
+            .collect();
+        facts.push((i, f));
+    }
+    let reviews = futures::future::join_all(
+        facts
+            .iter()
+            .map(|(i, f)| async move { (*i, session.review(f).await) }),
+    )
+    .await;
+    for (i, review) in reviews {
+        if let Some(review) = review {
+            lakewarden_classify::score::apply_llm(rules, &mut results[i], &review);
+        }
+    }
+}
+
+fn cached_answer(r: LlmAnswerRow) -> CachedAnswer {
+    CachedAnswer {
+        identity: CacheIdentity {
+            column_fingerprint: r.column_fingerprint,
+            sample_fingerprint: r.sample_fingerprint,
+            model: r.model,
+            prompt_version: r.prompt_version.max(0) as u32,
+            prompt_hash: r.prompt_hash,
+        },
+        answer: Answer {
+            entity: r.entity,
+            confidence: r.confidence,
+            reason: r.reason,
+        },
+        prompt_tokens: r.prompt_tokens.max(0) as u64,
+        completion_tokens: r.completion_tokens.max(0) as u64,
+        column_path: r.column_path,
+    }
+}
+
+fn answer_rows(run_id: &str, answers: Vec<CachedAnswer>) -> Vec<LlmAnswerRow> {
+    answers
+        .into_iter()
+        .map(|a| LlmAnswerRow {
+            cache_key: a.identity.cache_key(),
+            column_fingerprint: a.identity.column_fingerprint,
+            sample_fingerprint: a.identity.sample_fingerprint,
+            model: a.identity.model,
+            prompt_version: a.identity.prompt_version as i64,
+            prompt_hash: a.identity.prompt_hash,
+            entity: a.answer.entity,
+            confidence: a.answer.confidence.clamp(0.0, 1.0),
+            reason: a.answer.reason,
+            prompt_tokens: a.prompt_tokens as i64,
+            completion_tokens: a.completion_tokens as i64,
+            column_path: a.column_path,
+            run_id: run_id.to_string(),
+            answered_at: Utc::now(),
+        })
+        .collect()
 }
 
 fn catalog_method(m: Method) -> CatalogMethod {
