@@ -17,7 +17,7 @@
 //! `abfss://container@account.dfs.core.windows.net/path`; percent-decoded, no
 //! trailing slash — the same spelling `lakewarden-lake` uses for datasets).
 //! Event ids are stable: re-ingesting a file yields the same ids, so the index
-//! (part 2) can upsert.
+//! can recognise them.
 //!
 //! A malformed line or record is counted in the [`ParseReport`] (with its line
 //! or record number and a reason) and skipped; it is never fatal.
