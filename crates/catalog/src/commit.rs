@@ -7,7 +7,8 @@ use arrow::array::RecordBatch;
 use crate::batch::{batch_keys, conform_batch, duplicate_key, filter_by_keys, validate_batch};
 use crate::error::CatalogError;
 use crate::rows::{
-    rows_to_batch, ClassificationRow, ColumnRow, DatasetRow, LlmAnswerRow, ScanRunRow,
+    rows_to_batch, ClassificationRow, ColumnRow, DatasetFileRow, DatasetRow, LlmAnswerRow,
+    ScanRunRow,
 };
 use crate::schema::Table;
 
@@ -84,7 +85,8 @@ impl Commit {
     /// Replaces everything the catalog holds about these datasets in `datasets`,
     /// `columns` and `classifications`: the affected datasets are every `dataset_uri` of
     /// the three lists, and each must have a row in `datasets`. A dataset with no
-    /// columns / classifications here has its old ones cleared.
+    /// columns / classifications here has its old ones cleared, and so are its
+    /// `dataset_files` rows (give the new ones with [`Commit::put_dataset_files`]).
     pub fn replace_datasets(
         &mut self,
         datasets: Vec<DatasetRow>,
@@ -112,9 +114,25 @@ impl Commit {
         self.replace_batches(Table::Columns, keys.clone(), vec![rows_to_batch(&columns)]);
         self.replace_batches(
             Table::Classifications,
-            keys,
+            keys.clone(),
             vec![rows_to_batch(&classifications)],
         );
+        self.replace_batches(Table::DatasetFiles, keys, Vec::new());
+    }
+
+    /// Sets the objects a dataset's scan listed (after [`Commit::replace_datasets`]
+    /// of the same datasets in this commit, which clears the old ones).
+    pub fn put_dataset_files(&mut self, files: Vec<DatasetFileRow>) {
+        if files.is_empty() {
+            return;
+        }
+        let keys: Vec<String> = files
+            .iter()
+            .map(|f| f.dataset_uri.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        self.replace_batches(Table::DatasetFiles, keys, vec![rows_to_batch(&files)]);
     }
 
     /// Inserts or replaces a scan run (by `run_id`).

@@ -29,8 +29,8 @@ pub use commit::Commit;
 pub use error::CatalogError;
 pub use manifest::{FileEntry, Manifest};
 pub use rows::{
-    batch_to_rows, rows_to_batch, CatalogRow, ClassificationRow, ColumnRow, DatasetRow,
-    LlmAnswerRow, ScanRunRow,
+    batch_to_rows, rows_to_batch, CatalogRow, ClassificationRow, ColumnRow, DatasetFileRow,
+    DatasetRow, LlmAnswerRow, ScanRunRow,
 };
 pub use schema::{
     AccessOperation, DatasetFormat, DatasetStatus, IngestFormat, LogFormat, Method, RunStatus,

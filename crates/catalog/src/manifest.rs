@@ -172,6 +172,11 @@ pub fn migrate(m: &mut Manifest) -> Result<bool, CatalogError> {
             // builds). Their tables already had the v1 columns; any table they lack is
             // added below.
             0 => {}
+            // v1 → v2: nullable columns for incremental scans (`datasets.content_
+            // fingerprint` / `settings_fingerprint`, `scan_runs.datasets_deleted` /
+            // `shard`) — readers fill them with nulls, no rewrite — and the
+            // `dataset_files` table, added empty below.
+            1 => {}
             v => {
                 return Err(CatalogError::InvalidManifest {
                     path: format!("generation {}", m.generation),

@@ -58,6 +58,10 @@ pub struct ScanRunRow {
     pub datasets_unsupported: i64,
     pub ruleset_fingerprint: String,
     pub lakewarden_version: String,
+    /// Datasets this run marked deleted (0 for runs written before v2).
+    pub datasets_deleted: i64,
+    /// `K/N` when the run covered one shard of the estate.
+    pub shard: Option<String>,
 }
 
 /// A row of `datasets`.
@@ -79,6 +83,21 @@ pub struct DatasetRow {
     pub error: Option<String>,
     pub notes: Option<String>,
     pub ruleset_fingerprint: String,
+    /// What the listing showed when the dataset was last read (see the schema).
+    pub content_fingerprint: Option<String>,
+    /// What decided its findings: ruleset, sampling and classifier settings.
+    pub settings_fingerprint: Option<String>,
+}
+
+/// A row of `dataset_files`: one object a dataset's latest scan listed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetFileRow {
+    pub dataset_uri: String,
+    pub object_uri: String,
+    pub size: i64,
+    pub e_tag: Option<String>,
+    pub last_modified: Option<DateTime<Utc>>,
+    pub run_id: String,
 }
 
 /// A row of `columns`.
@@ -376,6 +395,8 @@ impl CatalogRow for ScanRunRow {
                 i(rows, |r| r.datasets_unsupported),
                 s(rows, |r| &r.ruleset_fingerprint),
                 s(rows, |r| &r.lakewarden_version),
+                i_opt(rows, |r| Some(r.datasets_deleted)),
+                s_opt(rows, |r| r.shard.as_deref()),
             ],
         )
     }
@@ -394,6 +415,8 @@ impl CatalogRow for ScanRunRow {
         let unsupported = c.i64("datasets_unsupported")?;
         let fingerprint = c.str("ruleset_fingerprint")?;
         let version = c.str("lakewarden_version")?;
+        let deleted = c.i64("datasets_deleted")?;
+        let shard = c.str("shard")?;
         (0..b.num_rows())
             .map(|i| {
                 Ok(ScanRunRow {
@@ -409,6 +432,8 @@ impl CatalogRow for ScanRunRow {
                     datasets_unsupported: unsupported.req(i)?,
                     ruleset_fingerprint: fingerprint.req(i)?,
                     lakewarden_version: version.req(i)?,
+                    datasets_deleted: deleted.opt(i).unwrap_or(0),
+                    shard: shard.opt(i),
                 })
             })
             .collect()
@@ -442,6 +467,8 @@ impl CatalogRow for DatasetRow {
                 s_opt(rows, |r| r.error.as_deref()),
                 s_opt(rows, |r| r.notes.as_deref()),
                 s(rows, |r| &r.ruleset_fingerprint),
+                s_opt(rows, |r| r.content_fingerprint.as_deref()),
+                s_opt(rows, |r| r.settings_fingerprint.as_deref()),
             ],
         )
     }
@@ -464,6 +491,8 @@ impl CatalogRow for DatasetRow {
         let error = c.str("error")?;
         let notes = c.str("notes")?;
         let fingerprint = c.str("ruleset_fingerprint")?;
+        let content_fp = c.str("content_fingerprint")?;
+        let settings_fp = c.str("settings_fingerprint")?;
         (0..b.num_rows())
             .map(|i| {
                 Ok(DatasetRow {
@@ -483,6 +512,52 @@ impl CatalogRow for DatasetRow {
                     error: error.opt(i),
                     notes: notes.opt(i),
                     ruleset_fingerprint: fingerprint.req(i)?,
+                    content_fingerprint: content_fp.opt(i),
+                    settings_fingerprint: settings_fp.opt(i),
+                })
+            })
+            .collect()
+    }
+}
+
+impl CatalogRow for DatasetFileRow {
+    const TABLE: Table = Table::DatasetFiles;
+
+    fn key(&self) -> &str {
+        &self.dataset_uri
+    }
+
+    fn to_batch(rows: &[Self]) -> RecordBatch {
+        batch(
+            Self::TABLE,
+            vec![
+                s(rows, |r| &r.dataset_uri),
+                s(rows, |r| &r.object_uri),
+                i(rows, |r| r.size),
+                s_opt(rows, |r| r.e_tag.as_deref()),
+                t_opt(rows, |r| r.last_modified),
+                s(rows, |r| &r.run_id),
+            ],
+        )
+    }
+
+    fn from_batch(b: &RecordBatch) -> Result<Vec<Self>, CatalogError> {
+        let c = Cols::new(Self::TABLE, b);
+        let dataset_uri = c.str("dataset_uri")?;
+        let object_uri = c.str("object_uri")?;
+        let size = c.i64("size")?;
+        let e_tag = c.str("e_tag")?;
+        let last_modified = c.ts("last_modified")?;
+        let run_id = c.str("run_id")?;
+        (0..b.num_rows())
+            .map(|i| {
+                Ok(DatasetFileRow {
+                    dataset_uri: dataset_uri.req(i)?,
+                    object_uri: object_uri.req(i)?,
+                    size: size.req(i)?,
+                    e_tag: e_tag.opt(i),
+                    last_modified: last_modified.opt(i)?,
+                    run_id: run_id.req(i)?,
                 })
             })
             .collect()

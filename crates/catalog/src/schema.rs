@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the catalog's table schemas, recorded in every manifest. Opening a
 /// catalog with an older version migrates it; a newer version is refused.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A catalog table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,6 +58,9 @@ pub enum Table {
     ModelInputs,
     /// The LLM answer cache: one row per answered question (key: `cache_key`).
     LlmAnswers,
+    /// One row per object a dataset's latest scan saw: the state an incremental
+    /// scan compares a new listing with (key: `dataset_uri`).
+    DatasetFiles,
 }
 
 impl Table {
@@ -73,6 +76,7 @@ impl Table {
         Table::Models,
         Table::ModelInputs,
         Table::LlmAnswers,
+        Table::DatasetFiles,
     ];
 
     /// The SQL-visible table name (also its folder under `data/` and its manifest key).
@@ -88,6 +92,7 @@ impl Table {
             Table::Models => "models",
             Table::ModelInputs => "model_inputs",
             Table::LlmAnswers => "llm_answers",
+            Table::DatasetFiles => "dataset_files",
         }
     }
 
@@ -103,7 +108,9 @@ impl Table {
     pub fn key_column(self) -> &'static str {
         match self {
             Table::ScanRuns => "run_id",
-            Table::Datasets | Table::Columns | Table::Classifications => "dataset_uri",
+            Table::Datasets | Table::Columns | Table::Classifications | Table::DatasetFiles => {
+                "dataset_uri"
+            }
             Table::IngestSources
             | Table::AccessEvents
             | Table::LineageEdges
@@ -122,7 +129,10 @@ impl Table {
     /// True for tables whose rows must not exist without the dataset's `datasets` row
     /// (checked on commit against the resulting manifest).
     pub fn requires_dataset_row(self) -> bool {
-        matches!(self, Table::Columns | Table::Classifications)
+        matches!(
+            self,
+            Table::Columns | Table::Classifications | Table::DatasetFiles
+        )
     }
 
     /// True for tables holding at most one row per key (`scan_runs`, `datasets`);
@@ -174,7 +184,7 @@ impl Table {
                 ("log_format", LogFormat::VALUES),
             ],
             Table::LineageEdges | Table::Models | Table::ModelInputs => &[],
-            Table::LlmAnswers => &[],
+            Table::LlmAnswers | Table::DatasetFiles => &[],
         }
     }
 
@@ -248,6 +258,10 @@ fn build_schema(t: Table) -> Schema {
             i64("datasets_unsupported"),
             utf8("ruleset_fingerprint"),
             utf8("lakewarden_version"),
+            // v2: datasets marked deleted by this run (null in runs before v2)
+            i64_null("datasets_deleted"),
+            // v2: `K/N` when the run covered one shard of the estate (--shard)
+            utf8_null("shard"),
         ],
         // datasets — one row per dataset, its latest scan.
         //   format: DatasetFormat (parquet | csv | jsonl | delta | unknown)
@@ -269,6 +283,13 @@ fn build_schema(t: Table) -> Schema {
             utf8_null("error"), // the reason, when status = error | unsupported
             utf8_null("notes"),
             utf8("ruleset_fingerprint"),
+            // v2, incremental scans: sha256 of what the listing showed (object
+            // keys, sizes, ETags, modification times; a Delta table's latest log
+            // version) and of what decides the findings (ruleset, sampling and
+            // classifier settings, lakewarden version). A scan skips a dataset
+            // whose two fingerprints are both unchanged. Null before v2.
+            utf8_null("content_fingerprint"),
+            utf8_null("settings_fingerprint"),
         ],
         // columns — one row per column (leaf or nested path) of a dataset.
         Table::Columns => vec![
@@ -392,6 +413,17 @@ fn build_schema(t: Table) -> Schema {
             utf8("column_path"), // the column first asked about (informative)
             utf8("run_id"),
             ts("answered_at"),
+        ],
+        // dataset_files — the objects a dataset's latest scan listed (for Delta,
+        // the data files in the folder; the log decides which are live). What an
+        // incremental scan saw, readable by auditors: "which files did it read".
+        Table::DatasetFiles => vec![
+            utf8("dataset_uri"),
+            utf8("object_uri"), // canonical URI of the object
+            i64("size"),
+            utf8_null("e_tag"),
+            ts_null("last_modified"),
+            utf8("run_id"),
         ],
     };
     Schema::new(fields)

@@ -11,8 +11,8 @@ use chrono::{TimeZone, Utc};
 use lakewarden_catalog::batch::conform_batch;
 use lakewarden_catalog::{
     batch_to_rows, rows_to_batch, Catalog, CatalogError, ClassificationRow, ColumnRow, Commit,
-    DatasetFormat, DatasetRow, DatasetStatus, Method, RunStatus, ScanMode, ScanRunRow, Sensitivity,
-    Table, SCHEMA_VERSION,
+    DatasetFileRow, DatasetFormat, DatasetRow, DatasetStatus, Method, RunStatus, ScanMode,
+    ScanRunRow, Sensitivity, Table, SCHEMA_VERSION,
 };
 use std::sync::Arc;
 
@@ -38,6 +38,8 @@ fn dataset(uri: &str, run: &str) -> DatasetRow {
         error: None,
         notes: Some("hive partitions: dt".to_string()),
         ruleset_fingerprint: "fp1".to_string(),
+        content_fingerprint: Some("c1".to_string()),
+        settings_fingerprint: Some("s1".to_string()),
     }
 }
 
@@ -87,6 +89,8 @@ fn run(id: &str) -> ScanRunRow {
         datasets_unsupported: 0,
         ruleset_fingerprint: "fp1".to_string(),
         lakewarden_version: "0.1.0".to_string(),
+        datasets_deleted: 0,
+        shard: Some("1/4".to_string()),
     }
 }
 
@@ -154,7 +158,8 @@ async fn schemas_and_vocabularies() {
             "lineage_edges",
             "models",
             "model_inputs",
-            "llm_answers"
+            "llm_answers",
+            "dataset_files"
         ]
     );
     for &t in Table::ALL {
@@ -514,6 +519,58 @@ async fn mark_deleted_and_runs() {
         .await
         .unwrap();
     assert_eq!(rows, vec![dataset(b, "r3")]);
+}
+
+fn file(dataset: &str, name: &str, run: &str) -> DatasetFileRow {
+    DatasetFileRow {
+        dataset_uri: dataset.to_string(),
+        object_uri: format!("{dataset}/{name}"),
+        size: 42,
+        e_tag: Some("\"abc\"".to_string()),
+        last_modified: Some(ts(5)),
+        run_id: run.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn dataset_files_go_and_come_with_their_dataset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cat = Catalog::open(tmp.path().to_str().unwrap()).await.unwrap();
+    let (a, b) = ("file:///lake/a", "file:///lake/b");
+    let mut c = Commit::new();
+    c.replace_datasets(vec![dataset(a, "r1"), dataset(b, "r1")], vec![], vec![]);
+    c.put_dataset_files(vec![
+        file(a, "p0", "r1"),
+        file(a, "p1", "r1"),
+        file(b, "p0", "r1"),
+    ]);
+    cat.commit(c).await.unwrap();
+    let files = |snap: lakewarden_catalog::Snapshot| async move {
+        sorted(snap.read_rows::<DatasetFileRow>(None).await.unwrap(), |f| {
+            f.object_uri.clone()
+        })
+    };
+    assert_eq!(files(cat.snapshot().await.unwrap()).await.len(), 3);
+
+    // A re-scan of `a` replaces its files; one without files clears them.
+    let mut c = Commit::new();
+    c.replace_datasets(vec![dataset(a, "r2")], vec![], vec![]);
+    c.put_dataset_files(vec![file(a, "p2", "r2")]);
+    cat.commit(c).await.unwrap();
+    let got = files(cat.snapshot().await.unwrap()).await;
+    assert_eq!(got, vec![file(a, "p2", "r2"), file(b, "p0", "r1")]);
+    // Deleting `b` drops its files too.
+    let mut c = Commit::new();
+    c.mark_deleted(uris(&[b]), "r3");
+    cat.commit(c).await.unwrap();
+    assert_eq!(
+        files(cat.snapshot().await.unwrap()).await,
+        vec![file(a, "p2", "r2")]
+    );
+    // Files without their dataset row are refused.
+    let mut c = Commit::new();
+    c.put_dataset_files(vec![file("file:///lake/none", "p", "r4")]);
+    assert!(cat.commit(c).await.is_err());
 }
 
 #[tokio::test]
