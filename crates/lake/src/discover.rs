@@ -73,6 +73,9 @@ pub struct DatasetRef {
     pub files: Vec<FileRef>,
     /// Hive partition keys in path order.
     pub partition_keys: Vec<String>,
+    /// A Delta table's newest commit in `_delta_log/` as listed (the reader
+    /// opens the table and records the version it read).
+    pub delta_log_version: Option<u64>,
 }
 
 impl DatasetRef {
@@ -82,6 +85,35 @@ impl DatasetRef {
 
     pub fn last_modified(&self) -> Option<DateTime<Utc>> {
         self.files.iter().map(|f| f.last_modified).max()
+    }
+
+    /// sha256 of what the listing showed: format, every object's path
+    /// relative to the dataset, size, ETag and modification time, and a
+    /// Delta table's newest log version. Equal fingerprints mean an
+    /// incremental scan may skip the dataset; any change to an object (or a
+    /// new Delta commit, even one that only removes files) changes it.
+    pub fn content_fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"lakewarden-content-v1\n");
+        h.update(format!("{:?}\n", self.format).as_bytes());
+        if let Some(v) = self.delta_log_version {
+            h.update(format!("delta {v}\n").as_bytes());
+        }
+        let base = self.key.as_ref().len();
+        for f in &self.files {
+            let rel = f.path.as_ref().get(base..).unwrap_or(f.path.as_ref());
+            h.update(
+                format!(
+                    "{rel}\t{}\t{}\t{}\n",
+                    f.size,
+                    f.e_tag.as_deref().unwrap_or("-"),
+                    f.last_modified.timestamp_micros()
+                )
+                .as_bytes(),
+            );
+        }
+        hex::encode(h.finalize())
     }
 }
 
@@ -169,6 +201,7 @@ impl Walker<'_> {
             format,
             files,
             partition_keys: vec![],
+            delta_log_version: None,
         }
     }
 
@@ -270,6 +303,7 @@ impl Walker<'_> {
         let mut files = Vec::new();
         let mut keys: Vec<String> = Vec::new();
         let mut format: Option<Format> = None;
+        let mut delta_log_version: Option<u64> = None;
         for meta in metas {
             let rel: Vec<String> = meta
                 .location
@@ -277,6 +311,11 @@ impl Walker<'_> {
                 .skip(dir_depth)
                 .map(|p| decode(p.as_ref()))
                 .collect();
+            if kind == DatasetKind::Delta && rel.len() == 2 && rel[0] == "_delta_log" {
+                if let Some(v) = delta_commit_version(&rel[1]) {
+                    delta_log_version = delta_log_version.max(Some(v));
+                }
+            }
             if rel.iter().any(|s| format::is_hidden(s)) {
                 continue;
             }
@@ -311,8 +350,19 @@ impl Walker<'_> {
         };
         let mut ds = self.dataset(dir.clone(), kind, format, files);
         ds.partition_keys = keys;
+        ds.delta_log_version = delta_log_version;
         Ok(ds)
     }
+}
+
+/// The version of a Delta commit file (`00000000000000000012.json`); `None`
+/// for checkpoints, compacted logs, `_last_checkpoint` and the rest.
+fn delta_commit_version(name: &str) -> Option<u64> {
+    let stem = name.strip_suffix(".json")?;
+    if stem.is_empty() || !stem.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    stem.parse().ok()
 }
 
 /// Spark writes `part-00000` without an extension for text output; with an

@@ -11,6 +11,7 @@
 pub mod discover;
 pub mod error;
 pub mod format;
+mod pinned;
 pub mod read;
 pub mod sample;
 pub mod store;

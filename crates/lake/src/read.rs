@@ -13,6 +13,7 @@
 use crate::discover::{DatasetRef, FileRef};
 use crate::error::LakeError;
 use crate::format::Format;
+use crate::pinned::PinnedParquetReader;
 use crate::sample::{dataset_seed, mix, rate_for, row_mask};
 use crate::text::{self, TextOptions};
 use crate::uri::LakeLocation;
@@ -21,12 +22,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use object_store::{ObjectStore, ObjectStoreExt};
-// ParquetObjectReader is deprecated upstream in favour of a hand-written
-// AsyncFileReader; it still does exactly what we need (ranged reads with a
-// known size, through the store's retries). Replace with our own reader when
-// object_store drops it.
-#[allow(deprecated)]
-use parquet::arrow::async_reader::{ParquetObjectReader, ParquetRecordBatchStreamBuilder};
+use parquet::arrow::async_reader::ParquetRecordBatchStreamBuilder;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -149,9 +145,14 @@ impl Reader {
         let total_bytes = ds.bytes().max(1);
         for (file_idx, file) in ds.files.iter().enumerate() {
             let uri = loc.uri_of(&file.path);
-            #[allow(deprecated)]
-            let reader = ParquetObjectReader::new(self.store.clone(), file.path.clone())
-                .with_file_size(file.size);
+            // Every range is checked against the listed size and ETag: a file
+            // overwritten mid-read fails instead of mixing two versions.
+            let reader = PinnedParquetReader::new(
+                self.store.clone(),
+                file.path.clone(),
+                file.size,
+                file.e_tag.clone(),
+            );
             let builder = ParquetRecordBatchStreamBuilder::new(reader)
                 .await
                 .map_err(|e| parquet_error(&uri, e))?;
@@ -449,7 +450,7 @@ fn table_relative(table_url: &url::Url, path: &str) -> String {
 /// Whether the ETag seen when listing still holds when reading. Stores do
 /// not quote ETags alike in listings and in GET headers (Azurite's listing
 /// has `0x8D…`, its GET `"0x8D…"`), so quotes and the weak prefix are ignored.
-fn same_e_tag(listed: Option<&str>, got: Option<&str>) -> bool {
+pub(crate) fn same_e_tag(listed: Option<&str>, got: Option<&str>) -> bool {
     let norm = |t: &str| {
         t.trim()
             .trim_start_matches("W/")
@@ -539,6 +540,18 @@ fn add_partition_columns(
 
 fn parquet_error(uri: &str, e: parquet::errors::ParquetError) -> LakeError {
     use parquet::errors::ParquetError as P;
+    if crate::pinned::is_changed(&e) {
+        return LakeError::Store {
+            uri: uri.to_string(),
+            kind: crate::error::StoreErrorKind::Changed,
+            detail: "changed between listing and reading".into(),
+        };
+    }
+    if let P::External(inner) = &e {
+        if let Some(store_err) = inner.downcast_ref::<object_store::Error>() {
+            return LakeError::store(uri, store_err);
+        }
+    }
     let detail = match &e {
         P::EOF(_) => "truncated or corrupt Parquet file (unexpected end of file)".to_string(),
         P::General(m) if m.contains("magic") || m.contains("footer") => {
@@ -618,6 +631,52 @@ mod store_tests {
             .unwrap_err();
         assert!(err.is_not_found(), "{err}");
         assert!(err.to_string().contains("a.csv"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_parquet_file_overwritten_after_listing_is_not_read_as_mixed_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.parquet");
+        let write = |rows: usize| {
+            let emails: Vec<String> = (0..rows).map(|i| format!("u{i}@example.com")).collect();
+            let batch = RecordBatch::try_from_iter([(
+                "email",
+                Arc::new(StringArray::from(emails)) as ArrayRef,
+            )])
+            .unwrap();
+            let mut w = parquet::arrow::ArrowWriter::try_new(
+                std::fs::File::create(&file).unwrap(),
+                batch.schema(),
+                None,
+            )
+            .unwrap();
+            w.write(&batch).unwrap();
+            w.close().unwrap();
+        };
+        write(10);
+        let loc = LakeLocation::parse(dir.path().to_str().unwrap()).unwrap();
+        let store = crate::open_store(&loc).unwrap();
+        let ds = datasets(&loc, store.clone()).await;
+        let (tx, mut rx) = mpsc::channel(4);
+        let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+        let report = Reader::new(store.clone())
+            .read(&loc, &ds[0], &ReadOptions::default(), tx)
+            .await
+            .unwrap();
+        drain.await.unwrap();
+        assert_eq!(report.row_count, 10);
+        write(20);
+        let (tx, _rx) = mpsc::channel(4);
+        let err = Reader::new(store)
+            .read(&loc, &ds[0], &ReadOptions::default(), tx)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("changed between listing and reading"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("a.parquet"), "{err}");
     }
 
     #[tokio::test]
