@@ -285,8 +285,9 @@ fn llm_scan_asks_the_local_model_then_answers_from_the_cache() {
         assert_eq!(e["llm"]["cached"], false);
     }
 
-    // A re-scan of the unchanged lake never calls the model again.
-    let second = scan_lake(&cat, &ambiguous_lake(), &["--llm", url]);
+    // A re-read of the unchanged lake never calls the model again: the
+    // answers come from the cache (`--rescan`: read although unchanged).
+    let second = scan_lake(&cat, &ambiguous_lake(), &["--llm", url, "--rescan"]);
     let l2 = &second.summary["llm"];
     assert_eq!(l2["model_calls"].as_u64(), Some(0), "{l2}");
     assert_eq!(l2["requests"].as_u64(), Some(0), "{l2}");
@@ -301,6 +302,16 @@ fn llm_scan_asks_the_local_model_then_answers_from_the_cache() {
         )),
         "{}",
         stdout(&second.output)
+    );
+
+    // A plain nightly re-scan of the unchanged lake does not even read it.
+    let third = scan_lake(&cat, &ambiguous_lake(), &["--llm", url]);
+    assert_eq!(third.summary["datasets_scanned"], 0, "{}", third.summary);
+    assert!(third.summary["datasets_skipped"].as_u64().unwrap() > 0);
+    assert_eq!(third.summary["llm"]["requests"].as_u64(), Some(0));
+    assert_eq!(
+        third.found, first.found,
+        "skipped datasets keep their findings"
     );
 
     // The measured value (issue 7): precision / recall on the ambiguous

@@ -6,6 +6,8 @@ mod audit;
 mod bad_input;
 mod cli;
 mod crash;
+mod incremental;
 mod llm;
+mod proxy;
 mod stores;
 mod util;

@@ -7,6 +7,7 @@
 //! ports of 127.0.0.1 and stops them when it ends (`Server` kills its child
 //! on drop, also when the test panics).
 
+use crate::proxy::{Faults, Proxy, Seen};
 use crate::util::*;
 use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
@@ -614,4 +615,193 @@ fn access_logs_ingest_from_s3() {
     let again = ingest("2");
     assert_eq!(again["files_unchanged"], 2);
     assert_eq!(again["rows"], 0);
+}
+
+/// Overwrite `key` of `bucket` on the S3 server at `url` (a signed PUT
+/// straight to the server, not through any proxy).
+fn s3_put(url: &str, bucket: &str, key: &str, body: Vec<u8>) {
+    let store = AmazonS3Builder::new()
+        .with_endpoint(url)
+        .with_allow_http(true)
+        .with_region("us-east-1")
+        .with_bucket_name(bucket)
+        .with_access_key_id("testing")
+        .with_secret_access_key("testing")
+        .build()
+        .unwrap();
+    runtime()
+        .block_on(store.put(&ObjPath::from(key), PutPayload::from(body)))
+        .unwrap_or_else(|e| panic!("put {key}: {e}"));
+}
+
+/// moto with the demo lake under `s3://lake/demo-lake`, and a proxy in front.
+fn moto_with_demo_lake(faults: Faults) -> (Server, Proxy, Vec<(String, String)>) {
+    let moto = start_moto();
+    create_bucket(&moto, "lake");
+    upload_demo_lake(s3_store(&moto, "lake"));
+    let proxy = Proxy::start(moto.port, faults);
+    let mut env = s3_env(&moto);
+    for (k, v) in env.iter_mut() {
+        if k == "AWS_ENDPOINT" {
+            *v = proxy.url();
+        }
+    }
+    (moto, proxy, env)
+}
+
+/// Requests that read an object's bytes or metadata (not listings, not the
+/// root probe).
+fn object_reads(seen: &[Seen]) -> Vec<String> {
+    seen.iter()
+        .filter(|s| (s.method == "GET" || s.method == "HEAD") && !s.target.contains('?'))
+        .filter(|s| s.target.starts_with("/lake/demo-lake/"))
+        .map(|s| format!("{} {}", s.method, s.target))
+        .collect()
+}
+
+fn scan_summary_with(
+    env: &[(String, String)],
+    catalog: &Path,
+    root: &str,
+) -> (Output, serde_json::Value) {
+    let summary = catalog.with_extension(format!("{}.json", std::process::id()));
+    let o = run_with(
+        env,
+        &[
+            "scan",
+            "--quiet",
+            "--catalog",
+            catalog.to_str().unwrap(),
+            "--summary-json",
+            summary.to_str().unwrap(),
+            root,
+        ],
+    );
+    let s = serde_json::from_slice(&std::fs::read(&summary).unwrap_or_default())
+        .unwrap_or(serde_json::Value::Null);
+    (o, s)
+}
+
+#[test]
+fn s3_scan_through_503s_and_dropped_connections_gives_the_local_findings() {
+    let (_moto, proxy, env) = moto_with_demo_lake(Faults {
+        status_503_every: 4,
+        drop_every: 7,
+    });
+    let root = "s3://lake/demo-lake";
+    let remote = scan_remote(&env, root);
+    let seen = proxy.take();
+    let count = |f: &str| seen.iter().filter(|s| s.fault == Some(f)).count();
+    assert!(
+        count("503") >= 10 && count("drop") >= 5,
+        "faults injected: {} 503s, {} drops of {} requests",
+        count("503"),
+        count("drop"),
+        seen.len()
+    );
+    assert_same(&remote, root);
+}
+
+#[test]
+fn s3_rescan_of_an_unchanged_lake_reads_no_object_and_a_changed_one_only_its_own() {
+    let (moto, proxy, env) = moto_with_demo_lake(Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("c");
+    let root = "s3://lake/demo-lake";
+    let (o, first) = scan_summary_with(&env, &catalog, root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let first_seen = proxy.take();
+    assert!(object_reads(&first_seen).len() > 20, "{first_seen:?}");
+    let datasets = first["datasets_scanned"].as_u64().unwrap()
+        + first["datasets_unsupported"].as_u64().unwrap();
+
+    let (o, second) = scan_summary_with(&env, &catalog, root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let second_seen = proxy.take();
+    assert_eq!(object_reads(&second_seen), Vec::<String>::new());
+    assert_eq!(
+        second["datasets_skipped"].as_u64(),
+        Some(datasets),
+        "{second}"
+    );
+    assert_eq!(second["bytes_read"].as_u64(), Some(0));
+    eprintln!(
+        "S3 re-scan of the unchanged demo lake: {} requests vs {} for the first scan ({:.1} %), 0 object reads",
+        second_seen.len(),
+        first_seen.len(),
+        100.0 * second_seen.len() as f64 / first_seen.len() as f64
+    );
+
+    // One object changes: only it is read again.
+    let key = "/lake/demo-lake/crm/contacts_gb.csv";
+    let mut csv = std::fs::read(demo_lake().join("crm/contacts_gb.csv")).unwrap();
+    csv.extend_from_slice(b"Ada Lovelace,ada.lovelace@example.org,,,,\n");
+    s3_put(&moto.url(), "lake", "demo-lake/crm/contacts_gb.csv", csv);
+    let (o, third) = scan_summary_with(&env, &catalog, root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let reads = object_reads(&proxy.take());
+    assert!(!reads.is_empty());
+    assert!(
+        reads.iter().all(|r| r.ends_with(key)),
+        "only the changed object is read: {reads:?}"
+    );
+    assert_eq!(third["datasets_scanned"].as_u64(), Some(1), "{third}");
+}
+
+#[test]
+fn s3_object_changed_between_listing_and_reading_fails_only_its_dataset() {
+    let (moto, proxy, env) = moto_with_demo_lake(Faults::default());
+    let changed = [
+        "/lake/demo-lake/crm/kunden_de.csv",
+        "/lake/demo-lake/customers_us.parquet",
+    ];
+    let moto_url = moto.url();
+    let mut done = BTreeSet::new();
+    proxy.before_forward(move |method, target| {
+        // The first read of each: overwrite the object just before it (with
+        // another valid file of its format).
+        if method == "GET" && changed.contains(&target) && done.insert(target.to_string()) {
+            let bytes = if target.ends_with(".csv") {
+                let mut csv = std::fs::read(demo_lake().join("crm/kunden_de.csv")).unwrap();
+                csv.extend_from_slice(b"\n");
+                csv
+            } else {
+                std::fs::read(demo_lake().join("misc/dates.parquet")).unwrap()
+            };
+            s3_put(&moto_url, "lake", &target["/lake/".len()..], bytes);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("c");
+    let root = "s3://lake/demo-lake";
+    let (o, summary) = scan_summary_with(&env, &catalog, root);
+    assert_eq!(o.status.code(), Some(3), "{}{}", stdout(&o), stderr(&o));
+    let failed = query(
+        &catalog,
+        "SELECT dataset_uri, error FROM datasets WHERE status = 'error' ORDER BY 1",
+    );
+    let uris: Vec<&str> = failed.iter().map(|r| str_of(r, "dataset_uri")).collect();
+    assert_eq!(
+        uris,
+        [
+            "s3://lake/demo-lake/crm/kunden_de.csv",
+            "s3://lake/demo-lake/customers_us.parquet"
+        ],
+        "{summary}"
+    );
+    for r in &failed {
+        assert!(
+            str_of(r, "error").contains("changed between listing and reading"),
+            "{r}"
+        );
+    }
+    let none = query(
+        &catalog,
+        "SELECT COUNT(*) AS n FROM classifications c JOIN datasets d ON c.dataset_uri = d.dataset_uri WHERE d.status = 'error'",
+    );
+    assert_eq!(none[0]["n"], 0, "nothing classified from mixed versions");
+    // The next run reads them again, at their new versions.
+    let (o, again) = scan_summary_with(&env, &catalog, root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(again["datasets_scanned"].as_u64(), Some(2), "{again}");
 }

@@ -2,7 +2,7 @@
 //! must be deleted. Presentation only; the work is in `lakewarden-index` and
 //! `lakewarden-query`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
@@ -10,13 +10,16 @@ use lakewarden_catalog::{Catalog, IngestFormat};
 use lakewarden_index::{ingest, sync_indexes, Aliases, IngestOptions};
 use lakewarden_query::{RetentionPolicies, RtbfOptions, RtbfReport, SessionOptions, SubjectArg};
 
+use crate::config::LoadedConfig;
 use crate::{CatalogArg, UsageError};
 
 /// `--config FILE`: the lakewarden config (`[aliases]`, `[lineage]`).
 #[derive(Args, Clone)]
 pub struct ConfigArg {
-    /// Config file (TOML) with `[aliases]` ("s3://corp-lake" = "/mnt/mirror") and
-    /// `[lineage] model_namespaces`. Relative paths in it are relative to the file.
+    /// Config file (TOML): `[scan]` (roots, include / exclude globs, sampling,
+    /// concurrency, shard), `[aliases]` ("s3://corp-lake" = "/mnt/mirror"),
+    /// `[lineage] model_namespaces`, `[retention] policies`. Relative paths in
+    /// it are relative to the file; unknown keys are errors.
     #[arg(long, env = "LAKEWARDEN_CONFIG")]
     pub config: Option<PathBuf>,
 }
@@ -32,47 +35,30 @@ pub struct Config {
 const DEFAULT_MODEL_NAMESPACES: [&str; 3] = ["mlflow://", "models:/", "model://"];
 
 impl ConfigArg {
+    /// The file as read and checked (every key known), if one was given.
+    pub fn read(&self) -> Result<Option<LoadedConfig>> {
+        match &self.config {
+            Some(path) => Ok(Some(LoadedConfig::read(path).map_err(UsageError)?)),
+            None => Ok(None),
+        }
+    }
+
     pub fn load(&self) -> Result<Config> {
         let mut cfg = Config {
             aliases: Aliases::default(),
             model_namespaces: DEFAULT_MODEL_NAMESPACES.map(String::from).to_vec(),
             retention: RetentionPolicies::load(None)?,
         };
-        let Some(path) = &self.config else {
+        let Some(loaded) = self.read()? else {
             return Ok(cfg);
         };
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| UsageError(format!("{shown}: cannot read config: {e}")))?;
-        let base = path
-            .canonicalize()
-            .ok()
-            .and_then(|p| p.parent().map(Path::to_path_buf))
-            .unwrap_or_else(|| PathBuf::from("."));
-        cfg.aliases =
-            Aliases::from_toml(&text, &shown, &base).map_err(|e| UsageError(e.to_string()))?;
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| UsageError(format!("{shown}: {}", e.message())))?;
-        if let Some(ns) = table.get("lineage").and_then(|l| l.get("model_namespaces")) {
-            cfg.model_namespaces = ns
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(String::from))
-                        .collect()
-                })
-                .ok_or_else(|| {
-                    UsageError(format!(
-                        "{shown}: [lineage] model_namespaces must be a list of strings"
-                    ))
-                })?;
+        cfg.aliases = Aliases::from_toml(&loaded.text, &loaded.shown, &loaded.base)
+            .map_err(|e| UsageError(e.to_string()))?;
+        if let Some(ns) = &loaded.file.lineage.model_namespaces {
+            cfg.model_namespaces = ns.clone();
         }
-        if let Some(r) = table.get("retention").and_then(|r| r.get("policies")) {
-            let file = r.as_str().ok_or_else(|| {
-                UsageError(format!("{shown}: [retention] policies must be a path"))
-            })?;
-            cfg.retention = RetentionPolicies::load(Some(&base.join(file)))
+        if let Some(file) = &loaded.file.retention.policies {
+            cfg.retention = RetentionPolicies::load(Some(&loaded.resolve(file)))
                 .map_err(|e| UsageError(e.to_string()))?;
         }
         Ok(cfg)

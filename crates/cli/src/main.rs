@@ -9,11 +9,12 @@ use lakewarden_lake::ReadOptions;
 use lakewarden_query::{NamedQueries, OutputFormat};
 use lakewarden_scan::{run_scan, Progress, ScanConfig};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 mod audit;
+mod config;
 mod llm_args;
 
 #[derive(Parser)]
@@ -34,7 +35,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Scan datasets and record what sensitive data they hold.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Run SQL, a named query or a .sql file over the catalog.
     Query(QueryArgs),
     /// Explain why a column was (or was not) classified.
@@ -58,35 +59,50 @@ pub(crate) struct CatalogArg {
 #[derive(Args)]
 struct ScanArgs {
     /// Roots to scan: local paths, file://, s3://bucket/prefix, az://container/prefix,
-    /// abfss://container@account.dfs.core.windows.net/prefix.
-    #[arg(required = true)]
+    /// abfss://container@account.dfs.core.windows.net/prefix. Scanned together
+    /// with the `[scan] roots` of --config.
     uris: Vec<String>,
     #[command(flatten)]
     catalog: CatalogArg,
+    #[command(flatten)]
+    config: audit::ConfigArg,
     /// Extra rule files (add entities or override built-in ones by name).
     #[arg(long)]
     rules: Option<PathBuf>,
-    /// Read and classify every row instead of a sample.
+    /// Read and classify every row instead of a sample (also re-reads
+    /// datasets that are unchanged since their last scan).
     #[arg(long)]
     full: bool,
-    /// Rows drawn per dataset in sample mode.
-    #[arg(long, default_value_t = 2000)]
-    sample_rows: u64,
-    /// Validated values a column needs before an entity is reported.
-    #[arg(long, default_value_t = 2)]
-    min_hits: u64,
-    /// Findings below this confidence (0..1) are not reported.
-    #[arg(long, default_value_t = 0.45)]
-    min_confidence: f64,
-    /// Share of malformed CSV / JSON Lines rows above which a dataset fails.
-    #[arg(long, default_value_t = 0.10)]
-    max_bad_rows: f64,
-    /// Bytes of one value that are matched (longer values are cut, and the finding says so).
-    #[arg(long, default_value_t = 65536)]
-    max_value_bytes: usize,
-    /// Datasets read at once.
-    #[arg(long, default_value_t = 4)]
-    concurrency: usize,
+    /// Re-read every dataset, even those unchanged since their last scan (by
+    /// default a dataset with the same listing — keys, sizes, ETags,
+    /// modification times, Delta version — and the same rules and settings
+    /// is skipped).
+    #[arg(long)]
+    rescan: bool,
+    /// Rows drawn per dataset in sample mode [default: 2000].
+    #[arg(long)]
+    sample_rows: Option<u64>,
+    /// Validated values a column needs before an entity is reported [default: 2].
+    #[arg(long)]
+    min_hits: Option<u64>,
+    /// Findings below this confidence (0..1) are not reported [default: 0.45].
+    #[arg(long)]
+    min_confidence: Option<f64>,
+    /// Share of malformed CSV / JSON Lines rows above which a dataset fails
+    /// [default: 0.10].
+    #[arg(long)]
+    max_bad_rows: Option<f64>,
+    /// Bytes of one value that are matched (longer values are cut, and the
+    /// finding says so) [default: 65536].
+    #[arg(long)]
+    max_value_bytes: Option<usize>,
+    /// Datasets read at once [default: 4].
+    #[arg(long)]
+    concurrency: Option<usize>,
+    /// Scan one of N disjoint parts of the estate (K in 0..N, by a stable hash of
+    /// the dataset URI), for splitting a nightly scan across scheduler jobs.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<lakewarden_scan::Shard>,
     /// Write the run summary as JSON to this file (for schedulers).
     #[arg(long)]
     summary_json: Option<PathBuf>,
@@ -165,7 +181,7 @@ fn main() -> ExitCode {
     };
     let code = runtime.block_on(async {
         match cli.command {
-            Command::Scan(a) => scan(a).await,
+            Command::Scan(a) => scan(*a).await,
             Command::Query(a) => query(a).await,
             Command::Explain(a) => explain(a).await,
             Command::Ingest(a) => audit::ingest_cmd(a).await,
@@ -247,32 +263,108 @@ fn human_bytes(b: u64) -> String {
     format!("{v:.1} {}", U[i])
 }
 
-async fn scan(a: ScanArgs) -> Result<u8> {
-    if !(0.0..=1.0).contains(&a.min_confidence) || !(0.0..=1.0).contains(&a.max_bad_rows) {
+/// `lakewarden scan`'s settings: flags, else the config file's `[scan]`,
+/// else the defaults. Checked before anything is read or written.
+fn scan_config(a: &ScanArgs) -> Result<ScanConfig> {
+    let loaded = a.config.read()?;
+    let file = loaded.as_ref().map(|l| &l.file.scan);
+    let mut roots = a.uris.clone();
+    let mut rules = a.rules.clone();
+    let (mut include, mut exclude) = (Vec::new(), Vec::new());
+    let mut shard = a.shard;
+    if let (Some(l), Some(f)) = (&loaded, file) {
+        // Local roots in the file are relative to the file, like its other paths.
+        roots.extend(f.roots.iter().map(|r| {
+            if r.contains("://") || Path::new(r).is_absolute() {
+                r.clone()
+            } else {
+                l.resolve(Path::new(r)).display().to_string()
+            }
+        }));
+        include.clone_from(&f.include);
+        exclude.clone_from(&f.exclude);
+        if rules.is_none() {
+            rules = f.rules.as_ref().map(|r| l.resolve(r));
+        }
+        if shard.is_none() {
+            if let Some(s) = &f.shard {
+                shard = Some(
+                    s.parse()
+                        .map_err(|e: String| UsageError(format!("{}: [scan] {e}", l.shown)))?,
+                );
+            }
+        }
+    }
+    if roots.is_empty() {
+        return Err(UsageError(
+            "nothing to scan: give roots as arguments or as [scan] roots in --config".into(),
+        )
+        .into());
+    }
+    let defaults_read = ReadOptions::default();
+    let defaults_cls = ClassifierConfig::default();
+    let min_confidence = a
+        .min_confidence
+        .or(file.and_then(|f| f.min_confidence))
+        .unwrap_or(defaults_cls.min_confidence);
+    let max_bad_rows = a
+        .max_bad_rows
+        .or(file.and_then(|f| f.max_bad_rows))
+        .unwrap_or(defaults_read.max_bad_row_share);
+    if !(0.0..=1.0).contains(&min_confidence) || !(0.0..=1.0).contains(&max_bad_rows) {
         return Err(UsageError(
             "--min-confidence and --max-bad-rows must be between 0 and 1".into(),
         )
         .into());
     }
-    let cfg = ScanConfig {
-        roots: a.uris.clone(),
+    let shown = loaded
+        .as_ref()
+        .map(|l| l.shown.as_str())
+        .unwrap_or("--config");
+    let filter = lakewarden_scan::DatasetFilter::new(&include, &exclude)
+        .map_err(|e| UsageError(format!("{shown}: [scan] {e}")))?;
+    Ok(ScanConfig {
+        roots,
         catalog: a.catalog.catalog.clone(),
-        rules_dir: a.rules.clone(),
+        rules_dir: rules,
         read: ReadOptions {
-            full: a.full,
-            sample_rows: a.sample_rows.max(1),
-            max_bad_row_share: a.max_bad_rows,
-            ..ReadOptions::default()
+            full: a.full || file.and_then(|f| f.full).unwrap_or(false),
+            sample_rows: a
+                .sample_rows
+                .or(file.and_then(|f| f.sample_rows))
+                .unwrap_or(defaults_read.sample_rows)
+                .max(1),
+            max_bad_row_share: max_bad_rows,
+            ..defaults_read
         },
         classifier: ClassifierConfig {
-            max_value_bytes: a.max_value_bytes.max(64),
-            min_confidence: a.min_confidence,
-            min_hits: a.min_hits.max(1),
-            ..ClassifierConfig::default()
+            max_value_bytes: a
+                .max_value_bytes
+                .or(file.and_then(|f| f.max_value_bytes))
+                .unwrap_or(defaults_cls.max_value_bytes)
+                .max(64),
+            min_confidence,
+            min_hits: a
+                .min_hits
+                .or(file.and_then(|f| f.min_hits))
+                .unwrap_or(defaults_cls.min_hits)
+                .max(1),
+            ..defaults_cls
         },
-        concurrency: a.concurrency.max(1),
+        concurrency: a
+            .concurrency
+            .or(file.and_then(|f| f.concurrency))
+            .unwrap_or(4)
+            .max(1),
         llm: a.llm.config().map_err(UsageError)?,
-    };
+        shard,
+        filter,
+        rescan_unchanged: a.rescan,
+    })
+}
+
+async fn scan(a: ScanArgs) -> Result<u8> {
+    let cfg = scan_config(&a)?;
     let bar = (std::io::stderr().is_terminal() && !a.quiet).then(|| {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
@@ -304,12 +396,14 @@ async fn scan(a: ScanArgs) -> Result<u8> {
     if !a.quiet {
         let secs = (summary.finished_at - summary.started_at).num_milliseconds() as f64 / 1000.0;
         println!(
-            "scan {} ({}): {} datasets scanned, {} failed, {} unsupported; {} columns, {} findings; {} of {} read in {secs:.1}s",
+            "scan {} ({}): {} datasets scanned, {} unchanged, {} failed, {} unsupported, {} deleted; {} columns, {} findings; {} of {} read in {secs:.1}s",
             summary.run_id,
             summary.status,
             summary.datasets_scanned,
+            summary.datasets_skipped,
             summary.datasets_failed,
             summary.datasets_unsupported,
+            summary.datasets_deleted,
             summary.columns,
             summary.findings,
             human_bytes(summary.bytes_read),

@@ -7,15 +7,23 @@
 //! A dataset is committed whole or not at all; a failing dataset is committed
 //! as `status = 'error'` with its one-line reason and the scan goes on.
 //!
+//! Runs are incremental (`incremental.rs`): a dataset whose listing and
+//! settings are unchanged since its last scan is skipped without a read, and
+//! one that vanished from a completely listed root is marked deleted.
+//!
 //! Architecture Invariant: this crate wires the others together and owns the
 //! run's bookkeeping (run ids, summary, exit status); it holds no detection
 //! logic, no storage format and no SQL.
 
+pub mod incremental;
+
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
+pub use incremental::{DatasetFilter, Shard};
 use lakewarden_catalog::{
-    Catalog, ClassificationRow, ColumnRow, Commit, DatasetFormat, DatasetRow, DatasetStatus,
-    LlmAnswerRow, Method as CatalogMethod, RunStatus, ScanMode, ScanRunRow, Sensitivity,
+    Catalog, ClassificationRow, ColumnRow, Commit, DatasetFileRow, DatasetFormat, DatasetRow,
+    DatasetStatus, LlmAnswerRow, Method as CatalogMethod, RunStatus, ScanMode, ScanRunRow,
+    Sensitivity,
 };
 use lakewarden_classify::{Classifier, ClassifierConfig, ColumnResult, Method};
 use lakewarden_lake::{ChunkData, DatasetRef, Format, LakeLocation, ReadOptions, Reader};
@@ -25,14 +33,15 @@ use lakewarden_llm::{
 };
 use lakewarden_rules::{HyperscanMatcher, RuleSet};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-/// Version of the JSON scan summary (`--summary-json`).
-pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
+/// Version of the JSON scan summary (`--summary-json`). 2: incremental
+/// scans (`datasets_skipped`, `datasets_deleted`, `bytes_unchanged`, `shard`).
+pub const SUMMARY_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
@@ -45,6 +54,13 @@ pub struct ScanConfig {
     pub concurrency: usize,
     /// Sampled LLM checks of ambiguous columns (`--llm`); `None`: off.
     pub llm: Option<LlmConfig>,
+    /// Only the datasets of this shard (`--shard K/N`); `None`: all.
+    pub shard: Option<Shard>,
+    /// Only the datasets these globs cover (estate config `include` / `exclude`).
+    pub filter: DatasetFilter,
+    /// Read every dataset even when it is unchanged since its last scan
+    /// (`--rescan`; `--full` implies it).
+    pub rescan_unchanged: bool,
 }
 
 /// `--llm ENDPOINT` and its options.
@@ -107,8 +123,16 @@ pub struct ScanSummary {
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
     pub datasets_scanned: u64,
+    /// Unchanged since their last scan (same listing, same settings): not read.
+    pub datasets_skipped: u64,
     pub datasets_failed: u64,
     pub datasets_unsupported: u64,
+    /// In the catalog, under a root this run listed completely, but gone.
+    pub datasets_deleted: u64,
+    /// Bytes of the skipped datasets (what a full re-scan would have looked at).
+    pub bytes_unchanged: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     pub columns: u64,
     pub findings: u64,
     pub findings_by_entity: BTreeMap<String, u64>,
@@ -157,6 +181,19 @@ impl Outcome {
     }
 }
 
+/// What became of one item of a root's discovery stream.
+enum Found {
+    /// Read and classified (or recorded as failed / unsupported), with the
+    /// objects its listing showed.
+    Scanned(Box<Outcome>, Vec<DatasetFileRow>),
+    /// Unchanged since its last scan: not read, catalog rows kept.
+    Skipped { dataset_uri: String, bytes: u64 },
+    /// Outside what this run covers (another shard, an excluded path).
+    Elsewhere,
+    /// A listing error below the root (one line).
+    ListingError(String),
+}
+
 /// Datasets per commit and the longest a finished dataset waits for one.
 const GROUP_COMMIT_DATASETS: usize = 64;
 const GROUP_COMMIT_EVERY: Duration = Duration::from_secs(2);
@@ -184,14 +221,22 @@ pub async fn run_scan(
     };
     let classifier = Arc::new(Classifier::new(rules.clone(), matcher, classifier_cfg));
     let fingerprint = rules.fingerprint().to_string();
+    let settings_fingerprint = incremental::settings_fingerprint(&cfg, &fingerprint);
     // Parse every root before anything is written: a bad URI is a usage error.
     let locations: Vec<LakeLocation> = cfg
         .roots
         .iter()
         .map(|r| LakeLocation::parse(r))
         .collect::<Result<_, _>>()?;
+    // Open every store first too: missing credentials stop the run before
+    // anything is written, whichever root they concern.
+    let stores = locations
+        .iter()
+        .map(lakewarden_lake::open_store)
+        .collect::<Result<Vec<_>, _>>()?;
     let catalog = Catalog::open(&cfg.catalog).await?;
     let snapshot = catalog.snapshot().await?;
+    let state = Arc::new(incremental::State::load(&snapshot).await?);
     if let Some(session) = &llm {
         let cached = snapshot.read_rows::<LlmAnswerRow>(None).await?;
         session.load_cache(cached.into_iter().map(cached_answer));
@@ -226,6 +271,8 @@ pub async fn run_scan(
         datasets_unsupported: 0,
         ruleset_fingerprint: fingerprint.clone(),
         lakewarden_version: env!("CARGO_PKG_VERSION").to_string(),
+        datasets_deleted: 0,
+        shard: cfg.shard.map(|s| s.to_string()),
     };
     let mut c = Commit::new();
     c.put_run(run.clone());
@@ -241,8 +288,12 @@ pub async fn run_scan(
         started_at,
         finished_at: started_at,
         datasets_scanned: 0,
+        datasets_skipped: 0,
         datasets_failed: 0,
         datasets_unsupported: 0,
+        datasets_deleted: 0,
+        bytes_unchanged: 0,
+        shard: cfg.shard.map(|s| s.to_string()),
         columns: 0,
         findings: 0,
         findings_by_entity: BTreeMap::new(),
@@ -258,14 +309,14 @@ pub async fn run_scan(
     let ctx = Arc::new(RunContext {
         run_id: run_id.clone(),
         fingerprint: fingerprint.clone(),
+        settings_fingerprint,
         classifier,
         read: cfg.read.clone(),
         first_seen,
         llm: llm.clone(),
     });
     let mut roots_failed = 0usize;
-    for loc in &locations {
-        let store = lakewarden_lake::open_store(loc)?;
+    for (loc, store) in locations.iter().zip(stores) {
         let reader = Arc::new(Reader::new(store.clone()));
         let (tx, rx) = mpsc::channel(256);
         let loc_owned = Arc::new(loc.clone());
@@ -275,29 +326,56 @@ pub async fn run_scan(
             async move { lakewarden_lake::discover(store, &loc, tx).await }
         });
         let progress2 = progress.clone();
+        let skip_unchanged = !cfg.read.full && !cfg.rescan_unchanged;
+        let shard = cfg.shard;
+        let filter = Arc::new(cfg.filter.clone());
         let mut outcomes = tokio_stream_of(rx)
             .map(|found| {
                 let ctx = ctx.clone();
                 let reader = reader.clone();
                 let loc = loc_owned.clone();
                 let progress = progress2.clone();
+                let state = state.clone();
+                let filter = filter.clone();
                 async move {
-                    match found {
-                        Ok(ds) => {
-                            progress.dataset_found(&ds.dataset_uri, ds.bytes());
-                            Ok(scan_dataset(&ctx, &reader, &loc, ds).await)
-                        }
-                        Err(e) => Err(e.to_string()),
+                    let ds = match found {
+                        Ok(ds) => ds,
+                        Err(e) => return Found::ListingError(e.to_string()),
+                    };
+                    if shard.is_some_and(|s| !s.contains(&ds.dataset_uri))
+                        || !filter.covers(&ds.relative_path)
+                    {
+                        return Found::Elsewhere;
                     }
+                    progress.dataset_found(&ds.dataset_uri, ds.bytes());
+                    let content = ds.content_fingerprint();
+                    if skip_unchanged
+                        && state.unchanged(&ds.dataset_uri, &content, &ctx.settings_fingerprint)
+                    {
+                        progress.dataset_done(&ds.dataset_uri, 0, "unchanged");
+                        return Found::Skipped {
+                            bytes: ds.bytes(),
+                            dataset_uri: ds.dataset_uri,
+                        };
+                    }
+                    let files = file_rows(&ctx.run_id, &loc, &ds);
+                    let mut o = scan_dataset(&ctx, &reader, &loc, ds).await;
+                    o.dataset.content_fingerprint = Some(content);
+                    Found::Scanned(Box::new(o), files)
                 }
             })
             .buffer_unordered(cfg.concurrency.max(1));
         let mut pending = Commit::new();
         let mut pending_n = 0usize;
         let mut last_commit = Instant::now();
+        // What this root's listing showed, and whether it showed everything.
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut listing_complete = true;
         while let Some(item) = outcomes.next().await {
             match item {
-                Ok(o) => {
+                Found::Scanned(o, files) => {
+                    let o = *o;
+                    seen.insert(o.dataset.dataset_uri.clone());
                     let status = o.dataset.status;
                     progress.dataset_done(
                         &o.dataset.dataset_uri,
@@ -326,12 +404,21 @@ pub async fn run_scan(
                     summary.bytes_read += o.dataset.bytes_read as u64;
                     summary.bytes_total += o.dataset.bytes as u64;
                     pending.replace_datasets(vec![o.dataset], o.columns, o.findings);
+                    pending.put_dataset_files(files);
                     if let Some(session) = &llm {
                         pending.put_llm_answers(answer_rows(&run_id, session.take_new_answers()));
                     }
                     pending_n += 1;
                 }
-                Err(line) => {
+                Found::Skipped { dataset_uri, bytes } => {
+                    summary.datasets_skipped += 1;
+                    summary.bytes_unchanged += bytes;
+                    summary.bytes_total += bytes;
+                    seen.insert(dataset_uri);
+                }
+                Found::Elsewhere => {}
+                Found::ListingError(line) => {
+                    listing_complete = false;
                     progress.error(&line);
                     summary.errors.push(line);
                 }
@@ -351,13 +438,36 @@ pub async fn run_scan(
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 roots_failed += 1;
+                listing_complete = false;
                 let line = e.to_string();
                 progress.error(&line);
                 summary.errors.push(line);
             }
-            Err(e) => summary
-                .errors
-                .push(format!("{}: discovery task failed: {e}", loc.root_uri())),
+            Err(e) => {
+                listing_complete = false;
+                summary
+                    .errors
+                    .push(format!("{}: discovery task failed: {e}", loc.root_uri()))
+            }
+        }
+        let root_uri = loc.root_uri();
+        let covers = |uri: &str, rel: &str| {
+            cfg.shard.is_none_or(|s| s.contains(uri)) && cfg.filter.covers(rel)
+        };
+        if listing_complete {
+            let vanished = state.vanished(&root_uri, &seen, covers);
+            if !vanished.is_empty() {
+                summary.datasets_deleted += vanished.len() as u64;
+                let mut c = Commit::new();
+                c.mark_deleted(vanished, &run_id);
+                catalog.commit(c).await?;
+            }
+        } else if !state.vanished(&root_uri, &seen, covers).is_empty() {
+            let note = format!(
+                "{root_uri}: the listing was incomplete, so no dataset missing from it is marked deleted"
+            );
+            progress.note(&note);
+            summary.notes.push(note);
         }
     }
 
@@ -381,6 +491,8 @@ pub async fn run_scan(
     run.finished_at = Some(summary.finished_at);
     run.status = status;
     run.datasets_scanned = summary.datasets_scanned as i64;
+    run.datasets_skipped = summary.datasets_skipped as i64;
+    run.datasets_deleted = summary.datasets_deleted as i64;
     run.datasets_failed = summary.datasets_failed as i64;
     run.datasets_unsupported = summary.datasets_unsupported as i64;
     let mut c = Commit::new();
@@ -401,6 +513,7 @@ fn tokio_stream_of<T: Send + 'static>(mut rx: mpsc::Receiver<T>) -> impl futures
 struct RunContext {
     run_id: String,
     fingerprint: String,
+    settings_fingerprint: String,
     classifier: Arc<Classifier<HyperscanMatcher>>,
     read: ReadOptions,
     first_seen: HashMap<(String, String, String), String>,
@@ -442,6 +555,8 @@ async fn scan_dataset(
         error: None,
         notes: None,
         ruleset_fingerprint: ctx.fingerprint.clone(),
+        content_fingerprint: None,
+        settings_fingerprint: Some(ctx.settings_fingerprint.clone()),
     };
     if let Format::Unsupported { what } = &ds.format {
         row.status = DatasetStatus::Unsupported;
@@ -539,6 +654,21 @@ async fn llm_review(session: &LlmSession, rules: &RuleSet, results: &mut [Column
             lakewarden_classify::score::apply_llm(rules, &mut results[i], &review);
         }
     }
+}
+
+/// The objects a dataset's listing showed, as `dataset_files` rows.
+fn file_rows(run_id: &str, loc: &LakeLocation, ds: &DatasetRef) -> Vec<DatasetFileRow> {
+    ds.files
+        .iter()
+        .map(|f| DatasetFileRow {
+            dataset_uri: ds.dataset_uri.clone(),
+            object_uri: loc.uri_of(&f.path),
+            size: f.size as i64,
+            e_tag: f.e_tag.clone(),
+            last_modified: Some(f.last_modified),
+            run_id: run_id.to_string(),
+        })
+        .collect()
 }
 
 fn cached_answer(r: LlmAnswerRow) -> CachedAnswer {

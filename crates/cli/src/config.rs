@@ -1,0 +1,158 @@
+//! The lakewarden config file (`--config FILE`, or `LAKEWARDEN_CONFIG`): one
+//! TOML file for the nightly estate scan (`[scan]`) and for ingest, query and
+//! rtbf (`[aliases]`, `[lineage]`, `[retention]`). Every key is known: a
+//! misspelt one is a configuration error (exit 2) naming the file, before
+//! anything is scanned or written.
+//!
+//! ```toml
+//! [scan]
+//! roots = ["s3://corp-lake/raw", "abfss://lake@corplake.dfs.core.windows.net/events"]
+//! exclude = ["**/_archive/**", "tmp/**"]   # paths relative to each root
+//! include = []                             # none: everything not excluded
+//! sample_rows = 2000
+//! min_hits = 2
+//! min_confidence = 0.45
+//! max_bad_rows = 0.10
+//! max_value_bytes = 65536
+//! concurrency = 4
+//! full = false
+//! shard = "0/4"
+//! rules = "rules/"                         # relative to this file
+//! ```
+//!
+//! Command-line flags override the file; roots given on the command line
+//! are scanned together with the file's.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The whole file. Unknown sections and keys are refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub scan: ScanSection,
+    /// Location → location it is known as in the catalog. Read by
+    /// `lakewarden_index::Aliases` from the text; typed here so that its
+    /// shape is checked with the rest.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub aliases: BTreeMap<String, String>,
+    #[serde(default)]
+    pub lineage: LineageSection,
+    #[serde(default)]
+    pub retention: RetentionSection,
+}
+
+/// `[scan]`: what a plain `lakewarden scan --config FILE` does.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSection {
+    #[serde(default)]
+    pub roots: Vec<String>,
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    pub rules: Option<PathBuf>,
+    pub full: Option<bool>,
+    pub sample_rows: Option<u64>,
+    pub min_hits: Option<u64>,
+    pub min_confidence: Option<f64>,
+    pub max_bad_rows: Option<f64>,
+    pub max_value_bytes: Option<usize>,
+    pub concurrency: Option<usize>,
+    pub shard: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineageSection {
+    pub model_namespaces: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSection {
+    /// A retention policy file replacing the built-in `rules/retention.toml`.
+    pub policies: Option<PathBuf>,
+}
+
+/// A config file as read: its text (other parsers read their sections from
+/// it), the typed model and the folder relative paths resolve against.
+pub struct LoadedConfig {
+    pub shown: String,
+    pub text: String,
+    pub file: ConfigFile,
+    pub base: PathBuf,
+}
+
+impl LoadedConfig {
+    pub fn read(path: &Path) -> Result<LoadedConfig, String> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{shown}: cannot read config: {e}"))?;
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| format!(" (line {})", text[..s.start].matches('\n').count() + 1))
+                .unwrap_or_default();
+            format!("{shown}{at}: {}", e.message().trim())
+        })?;
+        let base = path
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(LoadedConfig {
+            shown,
+            text,
+            file,
+            base,
+        })
+    }
+
+    /// A path from the file, relative to the file's folder.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        self.base.join(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<LoadedConfig, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("estate.toml");
+        std::fs::write(&p, text).unwrap();
+        LoadedConfig::read(&p)
+    }
+
+    #[test]
+    fn a_full_estate_config_parses() {
+        let c = load(
+            "[scan]\nroots = [\"s3://corp-lake/raw\"]\nexclude = [\"tmp/**\"]\nsample_rows = 5000\n\
+             concurrency = 8\nshard = \"1/4\"\n[aliases]\n\"s3://a\" = \"/mnt/a\"\n\
+             [lineage]\nmodel_namespaces = [\"mlflow://\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.file.scan.roots, ["s3://corp-lake/raw"]);
+        assert_eq!(c.file.scan.sample_rows, Some(5000));
+        assert_eq!(c.file.scan.shard.as_deref(), Some("1/4"));
+        assert_eq!(c.file.aliases["s3://a"], "/mnt/a");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_file_and_line() {
+        let e = load("[scan]\nroots = []\nsample_row = 5\n").err().unwrap();
+        assert!(e.contains("estate.toml (line 3)"), "{e}");
+        assert!(e.contains("sample_row"), "{e}");
+        let e = load("[scna]\n").err().unwrap();
+        assert!(e.contains("scna"), "{e}");
+        let e = load("[scan]\nconcurrency = \"many\"\n").err().unwrap();
+        assert!(e.contains("line 2"), "{e}");
+    }
+}

@@ -1,0 +1,333 @@
+//! Incremental scans on a local copy of the demo lake: an unchanged dataset
+//! is skipped without a read, a changed one is read again, a vanished one is
+//! marked deleted (only under the roots a run covered), changed rules or
+//! `--full` read everything, and `--shard K/N` splits the estate.
+
+use crate::util::*;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Scan with `--summary-json`; returns the summary (exit 0 required).
+fn scan_summary(catalog: &Path, roots: &[&Path], extra: &[&str]) -> serde_json::Value {
+    let summary = catalog.with_extension(format!("{}.json", uuid_like()));
+    let mut args = vec!["--summary-json", summary.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = scan(catalog, roots, &args);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap()
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!("s{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+fn n(v: &serde_json::Value, key: &str) -> u64 {
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} missing: {v}"))
+}
+
+/// Every finding, without the run that produced it.
+fn findings(catalog: &Path) -> BTreeSet<String> {
+    query(
+        catalog,
+        "SELECT dataset_uri, column_path, entity, confidence, sampled_values, matched_values, \
+         evidence, first_seen_run FROM classifications",
+    )
+    .iter()
+    .map(|r| r.to_string())
+    .collect()
+}
+
+fn statuses(catalog: &Path) -> BTreeSet<(String, String)> {
+    query(catalog, "SELECT dataset_uri, status FROM datasets")
+        .iter()
+        .map(|r| {
+            (
+                str_of(r, "dataset_uri").to_string(),
+                str_of(r, "status").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn unchanged_datasets_are_skipped_changed_ones_rescanned_vanished_ones_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    copy_dir(&demo_lake(), &lake);
+    let catalog = dir.path().join("c");
+
+    let first = scan_summary(&catalog, &[&lake], &[]);
+    let datasets = n(&first, "datasets_scanned") + n(&first, "datasets_unsupported");
+    assert!(datasets >= 15, "{first}");
+    assert_eq!(n(&first, "datasets_skipped"), 0);
+    let before = findings(&catalog);
+    assert!(before.len() > 40);
+    // What the listing showed is kept per object.
+    let files = query(
+        &catalog,
+        "SELECT COUNT(*) AS n, COUNT(DISTINCT dataset_uri) AS d FROM dataset_files",
+    );
+    assert!(files[0]["n"].as_u64().unwrap() > datasets, "{files:?}");
+    assert_eq!(files[0]["d"].as_u64().unwrap(), datasets);
+
+    // Nothing changed: nothing is read, the findings stay as they were.
+    let second = scan_summary(&catalog, &[&lake], &[]);
+    assert_eq!(n(&second, "datasets_scanned"), 0, "{second}");
+    assert_eq!(n(&second, "datasets_skipped"), datasets);
+    assert_eq!(n(&second, "bytes_read"), 0);
+    assert_eq!(n(&second, "datasets_deleted"), 0);
+    assert_eq!(findings(&catalog), before);
+    let run = query(
+        &catalog,
+        &format!(
+            "SELECT datasets_scanned, datasets_skipped, status FROM scan_runs WHERE run_id = '{}'",
+            second["run_id"].as_str().unwrap()
+        ),
+    );
+    assert_eq!(run[0]["datasets_skipped"].as_u64(), Some(datasets));
+    assert_eq!(str_of(&run[0], "status"), "ok");
+
+    // One file grows, one is only touched (same bytes, new mtime), and the
+    // Delta table gets a commit that adds no file: those three are read again.
+    let csv = lake.join("crm/contacts_gb.csv");
+    let mut text = std::fs::read_to_string(&csv).unwrap();
+    text.push_str("Ada Lovelace,ada.lovelace@example.org,,,,\n");
+    std::fs::write(&csv, text).unwrap();
+    let parquet = lake.join("nested/profiles.parquet");
+    let f = std::fs::File::options().write(true).open(&parquet).unwrap();
+    f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        .unwrap();
+    drop(f);
+    std::fs::write(
+        lake.join("delta/customers_delta/_delta_log/00000000000000000002.json"),
+        "{\"commitInfo\":{\"timestamp\":1717333200000,\"operation\":\"SET TBLPROPERTIES\",\
+         \"operationParameters\":{\"properties\":\"{}\"},\"clientVersion\":\"test\"}}\n",
+    )
+    .unwrap();
+    let third = scan_summary(&catalog, &[&lake], &[]);
+    assert_eq!(n(&third, "datasets_scanned"), 3, "{third}");
+    assert_eq!(n(&third, "datasets_skipped"), datasets - 3);
+    let rescanned = query(
+        &catalog,
+        &format!(
+            "SELECT dataset_uri, version FROM datasets WHERE last_scan_run = '{}' ORDER BY 1",
+            third["run_id"].as_str().unwrap()
+        ),
+    );
+    let rescanned_uris: Vec<&str> = rescanned.iter().map(|r| str_of(r, "dataset_uri")).collect();
+    assert_eq!(
+        rescanned_uris,
+        [
+            uri_of(&csv),
+            uri_of(&lake.join("delta/customers_delta")),
+            uri_of(&parquet)
+        ]
+    );
+    assert_eq!(rescanned[1]["version"], 2, "the Delta version read");
+
+    // A file and a folder dataset vanish: marked deleted, findings gone.
+    std::fs::remove_file(lake.join("customers_us.parquet")).unwrap();
+    std::fs::remove_dir_all(lake.join("spark_out")).unwrap();
+    // A scan of a sub-root does not notice what is missing outside it.
+    let sub = scan_summary(&catalog, &[&lake.join("crm")], &[]);
+    assert_eq!(n(&sub, "datasets_deleted"), 0, "{sub}");
+    let fourth = scan_summary(&catalog, &[&lake], &[]);
+    assert_eq!(n(&fourth, "datasets_deleted"), 2, "{fourth}");
+    assert_eq!(n(&fourth, "datasets_scanned"), 0);
+    let gone: BTreeSet<String> = [
+        uri_of(&lake.join("customers_us.parquet")),
+        uri_of(&lake.join("spark_out")),
+    ]
+    .into();
+    let st = statuses(&catalog);
+    for g in &gone {
+        assert!(st.contains(&(g.clone(), "deleted".into())), "{g}: {st:?}");
+    }
+    let left = query(
+        &catalog,
+        "SELECT DISTINCT c.dataset_uri FROM classifications c \
+         JOIN datasets d ON c.dataset_uri = d.dataset_uri WHERE d.status = 'deleted'",
+    );
+    assert!(left.is_empty(), "findings of deleted datasets: {left:?}");
+    // Marked once: the next run has nothing more to delete.
+    let fifth = scan_summary(&catalog, &[&lake], &[]);
+    assert_eq!(n(&fifth, "datasets_deleted"), 0);
+    assert_eq!(n(&fifth, "datasets_scanned"), 0);
+
+    // Other rules or --full read everything again.
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("employee_id.toml"),
+        "entity = \"EMPLOYEE_ID\"\nsensitivity = \"MEDIUM\"\ndescription = \"Staff badge\"\n\
+         [[patterns]]\nid = \"emp\"\nregex = '\\bEMP-\\d{6}\\b'\nscore = 0.9\nkinds = [\"text\"]\n",
+    )
+    .unwrap();
+    let left_now = datasets - 2;
+    let with_rules = scan_summary(&catalog, &[&lake], &["--rules", rules.to_str().unwrap()]);
+    assert_eq!(n(&with_rules, "datasets_skipped"), 0, "{with_rules}");
+    assert_eq!(
+        n(&with_rules, "datasets_scanned") + n(&with_rules, "datasets_unsupported"),
+        left_now
+    );
+    let full = scan_summary(&catalog, &[&lake], &["--full"]);
+    assert_eq!(n(&full, "datasets_skipped"), 0, "{full}");
+    // Back to the default settings: everything differs from the --full run.
+    let default_again = scan_summary(&catalog, &[&lake], &[]);
+    assert_eq!(n(&default_again, "datasets_skipped"), 0);
+    let settled = scan_summary(&catalog, &[&lake], &[]);
+    assert_eq!(n(&settled, "datasets_skipped"), left_now);
+}
+
+#[test]
+fn shards_split_the_estate_and_only_delete_within_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    copy_dir(&demo_lake(), &lake);
+    let all_cat = dir.path().join("all");
+    scan_summary(&all_cat, &[&lake], &[]);
+    let all = statuses(&all_cat);
+
+    let catalog = dir.path().join("c");
+    let s0 = scan_summary(&catalog, &[&lake], &["--shard", "0/2"]);
+    let after0 = statuses(&catalog);
+    let s1 = scan_summary(&catalog, &[&lake], &["--shard", "1/2"]);
+    assert_eq!(s0["shard"], "0/2");
+    assert!(!after0.is_empty() && after0.len() < all.len(), "{after0:?}");
+    // Shard 1 did not mark shard 0's datasets deleted, and together they
+    // cover the estate once.
+    assert_eq!(n(&s1, "datasets_deleted"), 0);
+    assert_eq!(statuses(&catalog), all);
+    assert_eq!(
+        n(&s0, "datasets_scanned") + n(&s1, "datasets_scanned"),
+        all.iter().filter(|(_, s)| s == "ok").count() as u64
+    );
+
+    let o = scan(&catalog, &[&lake], &["--shard", "2/2"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("K/N"), "{}", stderr(&o));
+}
+
+/// `lakewarden ARGS` with no cloud credentials in the environment.
+fn run_clean(args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(bin());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_") || k.starts_with("AZURE_") || k.starts_with("LAKEWARDEN_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.args(args).env("RUST_LOG", "warn").output().unwrap()
+}
+
+fn one_line(o: &std::process::Output) -> String {
+    let err = stderr(o);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line expected: {err}");
+    lines[0].to_string()
+}
+
+#[test]
+fn estate_config_gives_roots_globs_and_settings_and_is_checked_before_scanning() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    copy_dir(&demo_lake(), &lake);
+    let catalog = dir.path().join("c");
+    let estate = dir.path().join("estate.toml");
+    let c = catalog.to_str().unwrap();
+    let e = estate.to_str().unwrap();
+
+    // The whole lake first, then the nightly job, which excludes two folders:
+    // what it excludes is neither scanned nor marked deleted.
+    let all = scan_summary(&catalog, &[&lake], &[]);
+    std::fs::write(
+        &estate,
+        "[scan]\nroots = [\"lake\"]   # relative to this file\n\
+         exclude = [\"misc/**\", \"events/**\"]\nsample_rows = 3000\n",
+    )
+    .unwrap();
+    let nightly = scan_summary(&catalog, &[], &["--config", e]);
+    assert_eq!(n(&nightly, "datasets_deleted"), 0, "{nightly}");
+    assert_eq!(
+        n(&nightly, "datasets_skipped"),
+        0,
+        "sample_rows changed: {nightly}"
+    );
+    let covered = n(&nightly, "datasets_scanned") + n(&nightly, "datasets_unsupported");
+    let excluded = query(
+        &catalog,
+        &format!(
+            "SELECT dataset_uri, last_scan_run FROM datasets WHERE dataset_uri LIKE '{}/misc/%' \
+             OR dataset_uri LIKE '{}/events/%'",
+            uri_of(&lake),
+            uri_of(&lake)
+        ),
+    );
+    assert!(excluded.len() >= 5, "{excluded:?}");
+    for r in &excluded {
+        assert_eq!(str_of(r, "last_scan_run"), all["run_id"].as_str().unwrap());
+    }
+    assert_eq!(
+        covered + excluded.len() as u64,
+        n(&all, "datasets_scanned") + n(&all, "datasets_unsupported")
+    );
+    // Unchanged: skipped; a flag overrides the file (new settings: re-read).
+    let again = scan_summary(&catalog, &[], &["--config", e]);
+    assert_eq!(n(&again, "datasets_skipped"), covered, "{again}");
+    let flag = scan_summary(&catalog, &[], &["--config", e, "--sample-rows", "2000"]);
+    assert_eq!(n(&flag, "datasets_skipped"), 0, "{flag}");
+
+    // Mistakes are configuration errors (exit 2), one line naming the file,
+    // found before anything is scanned or written.
+    let bad = dir.path().join("bad.toml");
+    let b = bad.to_str().unwrap();
+    let fresh = dir.path().join("fresh");
+    let f = fresh.to_str().unwrap();
+    for (text, words) in [
+        (
+            "[scan]\nroots = [\"lake\"]\nsample_row = 5\n",
+            vec!["bad.toml (line 3)", "sample_row"],
+        ),
+        (
+            "[scan]\nroots = [\"lake\"]\nexclude = [\"[\"]\n",
+            vec!["bad.toml", "exclude glob"],
+        ),
+        ("[scan]\nroots = [\"ftp://host/x\"]\n", vec!["ftp://host/x"]),
+        (
+            "[scan]\nroots = [\"lake\", \"s3://corp-lake/raw\"]\n",
+            vec!["s3://corp-lake/raw", "credentials"],
+        ),
+        (
+            "[scan]\nshard = \"3/3\"\nroots = [\"lake\"]\n",
+            vec!["bad.toml", "K/N"],
+        ),
+    ] {
+        std::fs::write(&bad, text).unwrap();
+        let o = run_clean(&["scan", "--quiet", "--catalog", f, "--config", b]);
+        assert_eq!(o.status.code(), Some(2), "{text}: {}", stderr(&o));
+        let line = one_line(&o);
+        for w in words {
+            assert!(line.contains(w), "{text}: {w:?} missing in {line}");
+        }
+        assert!(!fresh.exists(), "{text}: nothing may be written");
+    }
+    let o = run_clean(&["scan", "--quiet", "--catalog", c]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(one_line(&o).contains("nothing to scan"));
+}
