@@ -141,6 +141,51 @@ fn unchanged_datasets_are_skipped_changed_ones_rescanned_vanished_ones_deleted()
         ]
     );
     assert_eq!(rescanned[1]["version"], 2, "the Delta version read");
+    // The versions time travel can still reach, and which one was read.
+    let delta = uri_of(&lake.join("delta/customers_delta"));
+    let versions = query(
+        &catalog,
+        &format!(
+            "SELECT version, scanned, operation, log_expires_at > committed_at AS expires_later \
+             FROM dataset_versions WHERE dataset_uri = '{delta}' ORDER BY version"
+        ),
+    );
+    let got: Vec<String> = versions
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r["version"],
+                r["scanned"],
+                str_of(r, "operation"),
+                r["expires_later"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "0 false WRITE true",
+            "1 false WRITE true",
+            "2 true SET TBLPROPERTIES true"
+        ]
+    );
+    // …and the named query flags the older ones of a table holding PII.
+    let tt = query(&catalog, "time_travel");
+    let old: Vec<(String, u64)> = tt
+        .iter()
+        .map(|r| {
+            (
+                str_of(r, "dataset_uri").to_string(),
+                r["version"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(old, [(delta.clone(), 1), (delta.clone(), 0)], "{tt:?}");
+    assert!(
+        str_of(&tt[0], "entities").contains("EMAIL_ADDRESS"),
+        "{tt:?}"
+    );
 
     // A file and a folder dataset vanish: marked deleted, findings gone.
     std::fs::remove_file(lake.join("customers_us.parquet")).unwrap();

@@ -7,8 +7,8 @@ use arrow::array::RecordBatch;
 use crate::batch::{batch_keys, conform_batch, duplicate_key, filter_by_keys, validate_batch};
 use crate::error::CatalogError;
 use crate::rows::{
-    rows_to_batch, ClassificationRow, ColumnRow, DatasetFileRow, DatasetRow, LlmAnswerRow,
-    ScanRunRow,
+    rows_to_batch, CatalogRow, ClassificationRow, ColumnRow, DatasetFileRow, DatasetRow,
+    DatasetVersionRow, LlmAnswerRow, ScanRunRow,
 };
 use crate::schema::Table;
 
@@ -86,7 +86,8 @@ impl Commit {
     /// `columns` and `classifications`: the affected datasets are every `dataset_uri` of
     /// the three lists, and each must have a row in `datasets`. A dataset with no
     /// columns / classifications here has its old ones cleared, and so are its
-    /// `dataset_files` rows (give the new ones with [`Commit::put_dataset_files`]).
+    /// `dataset_files` and `dataset_versions` rows (give the new ones with
+    /// [`Commit::put_dataset_files`] / [`Commit::put_dataset_versions`]).
     pub fn replace_datasets(
         &mut self,
         datasets: Vec<DatasetRow>,
@@ -117,22 +118,33 @@ impl Commit {
             keys.clone(),
             vec![rows_to_batch(&classifications)],
         );
-        self.replace_batches(Table::DatasetFiles, keys, Vec::new());
+        self.replace_batches(Table::DatasetFiles, keys.clone(), Vec::new());
+        self.replace_batches(Table::DatasetVersions, keys, Vec::new());
     }
 
     /// Sets the objects a dataset's scan listed (after [`Commit::replace_datasets`]
     /// of the same datasets in this commit, which clears the old ones).
     pub fn put_dataset_files(&mut self, files: Vec<DatasetFileRow>) {
-        if files.is_empty() {
+        self.put_dataset_rows(files);
+    }
+
+    /// Sets a Delta table's reachable versions (after [`Commit::replace_datasets`]).
+    pub fn put_dataset_versions(&mut self, versions: Vec<DatasetVersionRow>) {
+        self.put_dataset_rows(versions);
+    }
+
+    /// Rows of a dataset-keyed table, replacing those of their datasets.
+    fn put_dataset_rows<T: CatalogRow>(&mut self, rows: Vec<T>) {
+        if rows.is_empty() {
             return;
         }
-        let keys: Vec<String> = files
+        let keys: Vec<String> = rows
             .iter()
-            .map(|f| f.dataset_uri.clone())
+            .map(|r| r.key().to_string())
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        self.replace_batches(Table::DatasetFiles, keys, vec![rows_to_batch(&files)]);
+        self.replace_batches(T::TABLE, keys, vec![rows_to_batch(&rows)]);
     }
 
     /// Inserts or replaces a scan run (by `run_id`).

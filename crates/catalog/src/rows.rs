@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    new_null_array, Array, ArrayRef, AsArray, Float64Array, Int64Array, ListArray, ListBuilder,
-    RecordBatch, StringArray, StringBuilder, TimestampMicrosecondArray,
+    new_null_array, Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, ListArray,
+    ListBuilder, RecordBatch, StringArray, StringBuilder, TimestampMicrosecondArray,
 };
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type, Int64Type, TimestampMicrosecondType};
@@ -100,6 +100,19 @@ pub struct DatasetFileRow {
     pub run_id: String,
 }
 
+/// A row of `dataset_versions`: a Delta version time travel can still reach.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetVersionRow {
+    pub dataset_uri: String,
+    pub version: i64,
+    pub committed_at: Option<DateTime<Utc>>,
+    pub operation: Option<String>,
+    pub scanned: bool,
+    pub log_expires_at: Option<DateTime<Utc>>,
+    pub files_vacuumable_at: Option<DateTime<Utc>>,
+    pub run_id: String,
+}
+
 /// A row of `columns`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnRow {
@@ -168,6 +181,9 @@ fn i<T>(rows: &[T], f: impl Fn(&T) -> i64) -> ArrayRef {
 }
 fn i_opt<T>(rows: &[T], f: impl Fn(&T) -> Option<i64>) -> ArrayRef {
     Arc::new(rows.iter().map(f).collect::<Int64Array>())
+}
+fn b_opt<T>(rows: &[T], f: impl Fn(&T) -> Option<bool>) -> ArrayRef {
+    Arc::new(rows.iter().map(f).collect::<BooleanArray>())
 }
 fn f<T>(rows: &[T], g: impl Fn(&T) -> f64) -> ArrayRef {
     Arc::new(Float64Array::from_iter_values(rows.iter().map(g)))
@@ -241,6 +257,11 @@ impl<'a> Cols<'a> {
                 }
             }
         }
+    }
+
+    fn bool(&self, name: &'static str) -> Result<Col<BooleanArray>, CatalogError> {
+        let a = self.get(name, &DataType::Boolean)?;
+        Ok(Col::new(self, name, a.as_boolean().clone()))
     }
 
     fn str(&self, name: &'static str) -> Result<Col<StringArray>, CatalogError> {
@@ -319,6 +340,12 @@ impl Col<StringArray> {
             .value(row)
             .parse()
             .map_err(|e: crate::schema::UnknownValue| self.err(row, &e.to_string()))
+    }
+}
+
+impl Col<BooleanArray> {
+    fn opt(&self, row: usize) -> Option<bool> {
+        (!self.array.is_null(row)).then(|| self.array.value(row))
     }
 }
 
@@ -557,6 +584,56 @@ impl CatalogRow for DatasetFileRow {
                     size: size.req(i)?,
                     e_tag: e_tag.opt(i),
                     last_modified: last_modified.opt(i)?,
+                    run_id: run_id.req(i)?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl CatalogRow for DatasetVersionRow {
+    const TABLE: Table = Table::DatasetVersions;
+
+    fn key(&self) -> &str {
+        &self.dataset_uri
+    }
+
+    fn to_batch(rows: &[Self]) -> RecordBatch {
+        batch(
+            Self::TABLE,
+            vec![
+                s(rows, |r| &r.dataset_uri),
+                i(rows, |r| r.version),
+                t_opt(rows, |r| r.committed_at),
+                s_opt(rows, |r| r.operation.as_deref()),
+                b_opt(rows, |r| Some(r.scanned)),
+                t_opt(rows, |r| r.log_expires_at),
+                t_opt(rows, |r| r.files_vacuumable_at),
+                s(rows, |r| &r.run_id),
+            ],
+        )
+    }
+
+    fn from_batch(b: &RecordBatch) -> Result<Vec<Self>, CatalogError> {
+        let c = Cols::new(Self::TABLE, b);
+        let dataset_uri = c.str("dataset_uri")?;
+        let version = c.i64("version")?;
+        let committed_at = c.ts("committed_at")?;
+        let operation = c.str("operation")?;
+        let scanned = c.bool("scanned")?;
+        let log_expires_at = c.ts("log_expires_at")?;
+        let files_vacuumable_at = c.ts("files_vacuumable_at")?;
+        let run_id = c.str("run_id")?;
+        (0..b.num_rows())
+            .map(|i| {
+                Ok(DatasetVersionRow {
+                    dataset_uri: dataset_uri.req(i)?,
+                    version: version.req(i)?,
+                    committed_at: committed_at.opt(i)?,
+                    operation: operation.opt(i),
+                    scanned: scanned.opt(i).unwrap_or(false),
+                    log_expires_at: log_expires_at.opt(i)?,
+                    files_vacuumable_at: files_vacuumable_at.opt(i)?,
                     run_id: run_id.req(i)?,
                 })
             })

@@ -61,6 +61,9 @@ pub enum Table {
     /// One row per object a dataset's latest scan saw: the state an incremental
     /// scan compares a new listing with (key: `dataset_uri`).
     DatasetFiles,
+    /// One row per version of a Delta table that time travel can still reach,
+    /// with its retention (key: `dataset_uri`).
+    DatasetVersions,
 }
 
 impl Table {
@@ -77,6 +80,7 @@ impl Table {
         Table::ModelInputs,
         Table::LlmAnswers,
         Table::DatasetFiles,
+        Table::DatasetVersions,
     ];
 
     /// The SQL-visible table name (also its folder under `data/` and its manifest key).
@@ -93,6 +97,7 @@ impl Table {
             Table::ModelInputs => "model_inputs",
             Table::LlmAnswers => "llm_answers",
             Table::DatasetFiles => "dataset_files",
+            Table::DatasetVersions => "dataset_versions",
         }
     }
 
@@ -108,9 +113,11 @@ impl Table {
     pub fn key_column(self) -> &'static str {
         match self {
             Table::ScanRuns => "run_id",
-            Table::Datasets | Table::Columns | Table::Classifications | Table::DatasetFiles => {
-                "dataset_uri"
-            }
+            Table::Datasets
+            | Table::Columns
+            | Table::Classifications
+            | Table::DatasetFiles
+            | Table::DatasetVersions => "dataset_uri",
             Table::IngestSources
             | Table::AccessEvents
             | Table::LineageEdges
@@ -131,7 +138,7 @@ impl Table {
     pub fn requires_dataset_row(self) -> bool {
         matches!(
             self,
-            Table::Columns | Table::Classifications | Table::DatasetFiles
+            Table::Columns | Table::Classifications | Table::DatasetFiles | Table::DatasetVersions
         )
     }
 
@@ -184,7 +191,7 @@ impl Table {
                 ("log_format", LogFormat::VALUES),
             ],
             Table::LineageEdges | Table::Models | Table::ModelInputs => &[],
-            Table::LlmAnswers | Table::DatasetFiles => &[],
+            Table::LlmAnswers | Table::DatasetFiles | Table::DatasetVersions => &[],
         }
     }
 
@@ -423,6 +430,21 @@ fn build_schema(t: Table) -> Schema {
             i64("size"),
             utf8_null("e_tag"),
             ts_null("last_modified"),
+            utf8("run_id"),
+        ],
+        // dataset_versions — the versions of a Delta table still in its log,
+        // i.e. what time travel can read: PII deleted from the latest version
+        // may live on in these until their retention ends.
+        //   operation: commitInfo.operation (WRITE, DELETE, MERGE, …), never
+        //   its parameters (a DELETE predicate can spell the value deleted)
+        Table::DatasetVersions => vec![
+            utf8("dataset_uri"),
+            i64("version"),
+            ts_null("committed_at"),
+            utf8_null("operation"),
+            bool_null("scanned"),      // the version this scan read (the latest)
+            ts_null("log_expires_at"), // + delta.logRetentionDuration
+            ts_null("files_vacuumable_at"), // next commit + delta.deletedFileRetentionDuration
             utf8("run_id"),
         ],
     };

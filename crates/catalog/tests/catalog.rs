@@ -159,7 +159,8 @@ async fn schemas_and_vocabularies() {
             "models",
             "model_inputs",
             "llm_answers",
-            "dataset_files"
+            "dataset_files",
+            "dataset_versions"
         ]
     );
     for &t in Table::ALL {

@@ -73,9 +73,18 @@ pub struct DatasetRef {
     pub files: Vec<FileRef>,
     /// Hive partition keys in path order.
     pub partition_keys: Vec<String>,
-    /// A Delta table's newest commit in `_delta_log/` as listed (the reader
-    /// opens the table and records the version it read).
-    pub delta_log_version: Option<u64>,
+    /// A Delta table's commits in `_delta_log/` as listed (version, commit
+    /// file, its modification time), oldest first: what time travel can
+    /// still reach. The reader opens the table at the newest.
+    pub delta_commits: Vec<DeltaCommitFile>,
+}
+
+/// One `_delta_log/NNNNNNNNNNNNNNNNNNNN.json` commit file as listed.
+#[derive(Debug, Clone)]
+pub struct DeltaCommitFile {
+    pub version: u64,
+    pub path: Path,
+    pub last_modified: DateTime<Utc>,
 }
 
 impl DatasetRef {
@@ -85,6 +94,11 @@ impl DatasetRef {
 
     pub fn last_modified(&self) -> Option<DateTime<Utc>> {
         self.files.iter().map(|f| f.last_modified).max()
+    }
+
+    /// A Delta table's newest commit version in the listing.
+    pub fn delta_log_version(&self) -> Option<u64> {
+        self.delta_commits.last().map(|c| c.version)
     }
 
     /// sha256 of what the listing showed: format, every object's path
@@ -97,7 +111,7 @@ impl DatasetRef {
         let mut h = Sha256::new();
         h.update(b"lakewarden-content-v1\n");
         h.update(format!("{:?}\n", self.format).as_bytes());
-        if let Some(v) = self.delta_log_version {
+        if let Some(v) = self.delta_log_version() {
             h.update(format!("delta {v}\n").as_bytes());
         }
         let base = self.key.as_ref().len();
@@ -201,7 +215,7 @@ impl Walker<'_> {
             format,
             files,
             partition_keys: vec![],
-            delta_log_version: None,
+            delta_commits: vec![],
         }
     }
 
@@ -303,7 +317,7 @@ impl Walker<'_> {
         let mut files = Vec::new();
         let mut keys: Vec<String> = Vec::new();
         let mut format: Option<Format> = None;
-        let mut delta_log_version: Option<u64> = None;
+        let mut delta_commits: Vec<DeltaCommitFile> = Vec::new();
         for meta in metas {
             let rel: Vec<String> = meta
                 .location
@@ -312,8 +326,12 @@ impl Walker<'_> {
                 .map(|p| decode(p.as_ref()))
                 .collect();
             if kind == DatasetKind::Delta && rel.len() == 2 && rel[0] == "_delta_log" {
-                if let Some(v) = delta_commit_version(&rel[1]) {
-                    delta_log_version = delta_log_version.max(Some(v));
+                if let Some(version) = delta_commit_version(&rel[1]) {
+                    delta_commits.push(DeltaCommitFile {
+                        version,
+                        path: meta.location.clone(),
+                        last_modified: meta.last_modified,
+                    });
                 }
             }
             if rel.iter().any(|s| format::is_hidden(s)) {
@@ -350,7 +368,8 @@ impl Walker<'_> {
         };
         let mut ds = self.dataset(dir.clone(), kind, format, files);
         ds.partition_keys = keys;
-        ds.delta_log_version = delta_log_version;
+        delta_commits.sort_by_key(|c| c.version);
+        ds.delta_commits = delta_commits;
         Ok(ds)
     }
 }

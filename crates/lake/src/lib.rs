@@ -18,9 +18,9 @@ pub mod store;
 mod text;
 pub mod uri;
 
-pub use discover::{discover, DatasetKind, DatasetRef, FileRef};
+pub use discover::{discover, DatasetKind, DatasetRef, DeltaCommitFile, FileRef};
 pub use error::{LakeError, StoreErrorKind};
 pub use format::Format;
-pub use read::{ChunkData, FlatColumn, ReadOptions, ReadReport, Reader};
+pub use read::{ChunkData, DeltaVersion, FlatColumn, ReadOptions, ReadReport, Reader};
 pub use store::open_store;
 pub use uri::{canonical_uri, LakeLocation};

@@ -19,6 +19,7 @@ use crate::text::{self, TextOptions};
 use crate::uri::LakeLocation;
 use arrow::array::{ArrayRef, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
+use chrono::{DateTime, Utc};
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use object_store::{ObjectStore, ObjectStoreExt};
@@ -86,8 +87,35 @@ pub struct ReadReport {
     pub bytes_read: u64,
     /// Delta table version scanned.
     pub version: Option<i64>,
+    /// A Delta table's versions still in its log (time travel can reach
+    /// them), oldest first.
+    pub delta_versions: Vec<DeltaVersion>,
     pub notes: Vec<String>,
 }
+
+/// A Delta table version that time travel can still reach, and for how long.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeltaVersion {
+    pub version: i64,
+    /// The commit's own timestamp (`commitInfo.timestamp`), else its log
+    /// file's modification time.
+    pub committed_at: Option<DateTime<Utc>>,
+    /// `commitInfo.operation` (WRITE, DELETE, MERGE, …) — never its
+    /// parameters, which can spell values (a DELETE predicate).
+    pub operation: Option<String>,
+    /// After this, a checkpoint may clean the version's log entry
+    /// (`delta.logRetentionDuration`, default 30 days).
+    pub log_expires_at: Option<DateTime<Utc>>,
+    /// After this, VACUUM may delete files this version still reads: the next
+    /// commit (which may have removed some) plus
+    /// `delta.deletedFileRetentionDuration` (default 7 days). `None` for the
+    /// latest version.
+    pub files_vacuumable_at: Option<DateTime<Utc>>,
+}
+
+/// Commits whose `commitInfo` is read for its operation and timestamp (the
+/// newest ones; older versions get their log file's time and no operation).
+const DELTA_HISTORY_READS: usize = 100;
 
 /// Reads datasets of one store.
 pub struct Reader {
@@ -335,6 +363,7 @@ impl Reader {
             .map_err(|e| LakeError::corrupt(uri, format!("cannot read the Delta log: {e}")))?;
         let version = table.version();
         report.version = version.map(|v| v as i64);
+        report.delta_versions = self.delta_versions(ds, &table, report.version).await;
         // Live files as paths relative to the table folder (the log's `add`
         // paths, percent-decoded), compared with the listed keys relative to
         // the same folder: the same on every store.
@@ -400,6 +429,102 @@ impl Reader {
         }
         Ok(())
     }
+}
+
+impl Reader {
+    /// The versions of `ds`'s log up to `latest`, with their retention.
+    async fn delta_versions(
+        &self,
+        ds: &DatasetRef,
+        table: &deltalake::DeltaTable,
+        latest: Option<i64>,
+    ) -> Vec<DeltaVersion> {
+        use deltalake::table::config::TablePropertiesExt;
+        let (log_retention, file_retention) = match table.snapshot() {
+            Ok(s) => {
+                let p = s.table_config();
+                (
+                    p.log_retention_duration(),
+                    p.deleted_file_retention_duration(),
+                )
+            }
+            Err(_) => return Vec::new(),
+        };
+        let chrono_of = |d: std::time::Duration| chrono::Duration::from_std(d).ok();
+        let (log_retention, file_retention) = (chrono_of(log_retention), chrono_of(file_retention));
+        let commits: Vec<&crate::discover::DeltaCommitFile> = ds
+            .delta_commits
+            .iter()
+            .filter(|c| latest.is_none_or(|l| c.version as i64 <= l))
+            .collect();
+        let first_read = commits.len().saturating_sub(DELTA_HISTORY_READS);
+        let infos = futures::future::join_all(
+            commits[first_read..]
+                .iter()
+                .map(|c| commit_info(self.store.as_ref(), &c.path)),
+        )
+        .await;
+        let mut out: Vec<DeltaVersion> = commits
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let (ts, op) = i
+                    .checked_sub(first_read)
+                    .and_then(|j| infos[j].clone())
+                    .unwrap_or((None, None));
+                let committed_at = ts.or(Some(c.last_modified));
+                DeltaVersion {
+                    version: c.version as i64,
+                    committed_at,
+                    operation: op,
+                    log_expires_at: committed_at.zip(log_retention).map(|(t, d)| t + d),
+                    files_vacuumable_at: None,
+                }
+            })
+            .collect();
+        for i in 0..out.len().saturating_sub(1) {
+            out[i].files_vacuumable_at = out[i + 1]
+                .committed_at
+                .zip(file_retention)
+                .map(|(t, d)| t + d);
+        }
+        out
+    }
+}
+
+/// The `commitInfo` timestamp and operation of one commit file, if it has
+/// one (a failed read or an odd file just gives none: this is information,
+/// not a reason to fail the scan).
+async fn commit_info(
+    store: &dyn ObjectStore,
+    path: &object_store::path::Path,
+) -> Option<(Option<DateTime<Utc>>, Option<String>)> {
+    let bytes = store.get(path).await.ok()?.bytes().await.ok()?;
+    for line in bytes.split(|b| *b == b'\n') {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) else {
+            continue;
+        };
+        if let Some(ci) = v.get("commitInfo") {
+            let ts = ci
+                .get("inCommitTimestamp")
+                .or(ci.get("timestamp"))
+                .and_then(|t| t.as_i64())
+                .and_then(DateTime::<Utc>::from_timestamp_millis);
+            // An operation is a short upper-case word; anything else is not
+            // kept (it could be free text).
+            let op = ci
+                .get("operation")
+                .and_then(|o| o.as_str())
+                .filter(|o| {
+                    o.len() <= 40
+                        && o.chars()
+                            .all(|c| c.is_ascii_uppercase() || c == ' ' || c == '_')
+                })
+                .map(str::to_string);
+            return Some((ts, op));
+        }
+    }
+    None
 }
 
 /// Open a Delta table on `store` (the one `store::open_store` built, so the

@@ -22,8 +22,8 @@ use futures::StreamExt;
 pub use incremental::{DatasetFilter, Shard};
 use lakewarden_catalog::{
     Catalog, ClassificationRow, ColumnRow, Commit, DatasetFileRow, DatasetFormat, DatasetRow,
-    DatasetStatus, LlmAnswerRow, Method as CatalogMethod, RunStatus, ScanMode, ScanRunRow,
-    Sensitivity,
+    DatasetStatus, DatasetVersionRow, LlmAnswerRow, Method as CatalogMethod, RunStatus, ScanMode,
+    ScanRunRow, Sensitivity,
 };
 use lakewarden_classify::{Classifier, ClassifierConfig, ColumnResult, Method};
 use lakewarden_lake::{ChunkData, DatasetRef, Format, LakeLocation, ReadOptions, Reader};
@@ -166,6 +166,8 @@ struct Outcome {
     dataset: DatasetRow,
     columns: Vec<ColumnRow>,
     findings: Vec<ClassificationRow>,
+    /// A Delta table's versions that time travel can still reach.
+    versions: Vec<DatasetVersionRow>,
     rows_sampled: u64,
 }
 
@@ -176,6 +178,7 @@ impl Outcome {
             dataset,
             columns: vec![],
             findings: vec![],
+            versions: vec![],
             rows_sampled: 0,
         }
     }
@@ -405,6 +408,7 @@ pub async fn run_scan(
                     summary.bytes_total += o.dataset.bytes as u64;
                     pending.replace_datasets(vec![o.dataset], o.columns, o.findings);
                     pending.put_dataset_files(files);
+                    pending.put_dataset_versions(o.versions);
                     if let Some(session) = &llm {
                         pending.put_llm_answers(answer_rows(&run_id, session.take_new_answers()));
                     }
@@ -614,10 +618,25 @@ async fn scan_dataset(
         llm_review(session, ctx.classifier.rules(), &mut results).await;
     }
     let (columns, findings) = rows_of(ctx, &ds.dataset_uri, results);
+    let versions = report
+        .delta_versions
+        .iter()
+        .map(|v| DatasetVersionRow {
+            dataset_uri: ds.dataset_uri.clone(),
+            version: v.version,
+            committed_at: v.committed_at,
+            operation: v.operation.clone(),
+            scanned: Some(v.version) == report.version,
+            log_expires_at: v.log_expires_at,
+            files_vacuumable_at: v.files_vacuumable_at,
+            run_id: ctx.run_id.clone(),
+        })
+        .collect();
     Outcome {
         dataset: row,
         columns,
         findings,
+        versions,
         rows_sampled: report.rows_sampled,
     }
 }
