@@ -334,7 +334,7 @@ fn rtbf_finds_every_occurrence_of_a_subject_in_the_truth() {
     let phone = format!("phone={}", subject["phone_e164"].as_str().unwrap());
     let name = "name=  leonard   MORLEY ".to_string();
     let r = rtbf(&["--subject", &email, "--subject", &phone, "--subject", &name]);
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
     let got: BTreeSet<(String, String, String, u64)> = r["occurrences"]
         .as_array()
         .unwrap()
@@ -484,4 +484,121 @@ fn a_single_file_root_with_a_non_ascii_name_is_scanned() {
     let rows = crate::util::query(&catalog, "SELECT status FROM datasets");
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(str_of(&rows[0], "status"), "ok");
+}
+
+/// A DELETE on a Delta table removes a person from the latest version, but
+/// time travel still reads them: `rtbf` reports the older version (with its
+/// retention dates) and the DELETE commit whose predicate spells the email,
+/// without showing the predicate.
+#[test]
+fn rtbf_finds_a_subject_deleted_from_delta_but_reachable_by_time_travel() {
+    use arrow::array::{Array, AsArray, BooleanArray};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("lake/customers_delta");
+    std::fs::create_dir_all(table.join("_delta_log")).unwrap();
+    let src = demo_lake().join("delta/customers_delta");
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), table.join(e.file_name())).unwrap();
+        }
+    }
+    for e in std::fs::read_dir(src.join("_delta_log")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), table.join("_delta_log").join(e.file_name())).unwrap();
+    }
+    // Version 2: DELETE one person's row (rewrite the file that holds it).
+    let part = "part-00001-09088ef1-33ba-59c0-9f4a-a87962bf01fc-c000.snappy.parquet";
+    let file = std::fs::File::open(table.join(part)).unwrap();
+    let batches: Vec<_> = ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect();
+    let email_col = batches[0].schema().index_of("email").unwrap();
+    let email = batches[0]
+        .column(email_col)
+        .as_string::<i32>()
+        .value(0)
+        .to_string();
+    let new_part = "part-00002-rtbf-delete-test-c000.snappy.parquet";
+    let out = std::fs::File::create(table.join(new_part)).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(out, batches[0].schema(), None).unwrap();
+    for b in &batches {
+        let emails = b.column(email_col).as_string::<i32>();
+        let keep: BooleanArray = (0..b.num_rows())
+            .map(|i| Some(emails.is_null(i) || emails.value(i) != email))
+            .collect();
+        w.write(&arrow::compute::filter_record_batch(b, &keep).unwrap())
+            .unwrap();
+    }
+    w.close().unwrap();
+    let size = std::fs::metadata(table.join(new_part)).unwrap().len();
+    let predicate = format!("email = '{email}'");
+    let commit = [
+        serde_json::json!({"commitInfo": {"timestamp": 1717333200000i64, "operation": "DELETE",
+            "operationParameters": {"predicate": predicate}}}),
+        serde_json::json!({"remove": {"path": part, "deletionTimestamp": 1717333200000i64,
+            "dataChange": true}}),
+        serde_json::json!({"add": {"path": new_part, "partitionValues": {}, "size": size,
+            "modificationTime": 1717333200000i64, "dataChange": true}}),
+    ]
+    .iter()
+    .map(|v| v.to_string() + "\n")
+    .collect::<String>();
+    std::fs::write(table.join("_delta_log/00000000000000000002.json"), commit).unwrap();
+
+    let catalog = dir.path().join("c");
+    let o = scan(&catalog, &[&dir.path().join("lake")], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let subject = format!("email={}", email.to_uppercase());
+    let o = run(&[
+        "rtbf",
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "--format",
+        "json",
+        "--subject",
+        &subject,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let r: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(r["schema_version"], 2);
+    assert!(
+        r["occurrences"].as_array().unwrap().is_empty(),
+        "gone from the latest version: {r}"
+    );
+    let tt = r["time_travel"].as_array().unwrap();
+    assert_eq!(tt.len(), 1, "{r}");
+    assert_eq!(tt[0]["version"], 1);
+    assert_eq!(tt[0]["rows"], 1);
+    assert_eq!(tt[0]["rows_in_latest"], 0);
+    assert!(tt[0]["files_vacuumable_at"].is_string(), "{r}");
+    assert!(tt[0]["log_expires_at"].is_string(), "{r}");
+    let lm = r["log_mentions"].as_array().unwrap();
+    assert_eq!(lm.len(), 1, "{r}");
+    assert_eq!(lm[0]["version"], 2);
+    assert_eq!(lm[0]["operation"], "DELETE");
+    assert_eq!(lm[0]["subject"], "email");
+    assert!(
+        !text.contains("predicate"),
+        "the predicate is never shown: {text}"
+    );
+    // The table output says so too.
+    let o = run(&[
+        "rtbf",
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "--subject",
+        &subject,
+    ]);
+    let table_out = stdout(&o);
+    assert!(
+        table_out.contains("version 1") && table_out.contains("gone from the latest version"),
+        "{table_out}"
+    );
 }

@@ -295,6 +295,39 @@ fn print_report(r: &RtbfReport) {
             );
         }
     }
+    println!(
+        "\nOlder Delta versions still readable by time travel ({}):",
+        r.time_travel.len()
+    );
+    let day = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| "?".into())
+    };
+    for t in &r.time_travel {
+        println!(
+            "  {} version {} ({}): {} rows{} — log kept until {}, files vacuumable after {}",
+            t.dataset_uri,
+            t.version,
+            day(t.committed_at),
+            t.rows,
+            if t.rows_in_latest == 0 {
+                " [gone from the latest version]"
+            } else {
+                ""
+            },
+            day(t.log_expires_at),
+            day(t.files_vacuumable_at),
+        );
+    }
+    for m in &r.log_mentions {
+        println!(
+            "  {} version {}: its {} commit's parameters spell {} (not shown)",
+            m.dataset_uri,
+            m.version,
+            m.operation.as_deref().unwrap_or("?"),
+            m.subject
+        );
+    }
     println!("\nDownstream ({}):", r.downstream.len());
     for d in &r.downstream {
         let mut flags = Vec::new();

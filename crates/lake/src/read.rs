@@ -60,6 +60,8 @@ pub struct ReadOptions {
     pub batch_size: usize,
     /// Share of malformed CSV / JSON rows above which the dataset fails.
     pub max_bad_row_share: f64,
+    /// Read a Delta table at this version (time travel) instead of the latest.
+    pub delta_version: Option<i64>,
 }
 
 impl Default for ReadOptions {
@@ -69,6 +71,7 @@ impl Default for ReadOptions {
             sample_rows: 2_000,
             batch_size: 8_192,
             max_bad_row_share: 0.10,
+            delta_version: None,
         }
     }
 }
@@ -358,7 +361,7 @@ impl Reader {
         if !url.path().ends_with('/') {
             url.set_path(&format!("{}/", url.path()));
         }
-        let table = open_delta_table(loc, &self.store, url.clone())
+        let table = open_delta_table(loc, &self.store, url.clone(), opts.delta_version)
             .await
             .map_err(|e| LakeError::corrupt(uri, format!("cannot read the Delta log: {e}")))?;
         let version = table.version();
@@ -534,16 +537,23 @@ async fn open_delta_table(
     loc: &LakeLocation,
     store: &Arc<dyn ObjectStore>,
     table_url: url::Url,
+    version: Option<i64>,
 ) -> Result<deltalake::DeltaTable, deltalake::DeltaTableError> {
     register_delta_handlers();
-    match loc.kind {
+    let version = version.map(|v| v.max(0) as deltalake::kernel::Version);
+    match (&loc.kind, version) {
         // delta-rs builds its own local store (file URLs map to paths).
-        crate::uri::StoreKind::Local => deltalake::open_table(table_url).await,
-        _ => {
-            deltalake::DeltaTableBuilder::from_url(table_url.clone())?
-                .with_storage_backend(store.clone(), table_url)
-                .load()
-                .await
+        (crate::uri::StoreKind::Local, None) => deltalake::open_table(table_url).await,
+        (crate::uri::StoreKind::Local, Some(v)) => {
+            deltalake::open_table_with_version(table_url, v).await
+        }
+        (_, v) => {
+            let mut b = deltalake::DeltaTableBuilder::from_url(table_url.clone())?
+                .with_storage_backend(store.clone(), table_url);
+            if let Some(v) = v {
+                b = b.with_version(v);
+            }
+            b.load().await
         }
     }
 }

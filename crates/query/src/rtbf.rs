@@ -21,8 +21,14 @@
 //!    dataset (successful reads; HEAD requests and denied attempts apart), and
 //!    the **retention** policies that apply.
 //!
-//! Not yet: Delta time travel (older versions still holding the subject) and
-//! log-commit predicates spelling the identifier.
+//! 6. **Delta time travel**: the older versions of Delta tables still in
+//!    their log (`dataset_versions`) are searched the same way (the newest
+//!    [`TIME_TRAVEL_VERSIONS`] per table), so a subject deleted from the
+//!    latest version but still readable with `VERSION AS OF` is reported,
+//!    with the dates its log entry may be cleaned and its files vacuumed.
+//!    The tables' commits whose recorded operation parameters (a DELETE
+//!    predicate) spell an identifier are listed by version and operation —
+//!    never the parameter text.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -32,7 +38,10 @@ use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use chrono::{DateTime, Utc};
 use datafusion::prelude::SessionContext;
-use lakewarden_catalog::{ClassificationRow, ColumnRow, DatasetRow, DatasetStatus, Snapshot};
+use lakewarden_catalog::{
+    ClassificationRow, ColumnRow, DatasetFormat, DatasetRow, DatasetStatus, DatasetVersionRow,
+    Snapshot,
+};
 use lakewarden_lake::{discover, open_store, ChunkData, LakeLocation, ReadOptions, Reader};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -44,7 +53,11 @@ use crate::retention::{glob_match, Policy, RetentionPolicies};
 use crate::QueryError;
 
 /// Version of the JSON report (`lakewarden rtbf --format json`).
-pub const RTBF_SCHEMA_VERSION: u32 = 1;
+/// 2: `time_travel` and `log_mentions`.
+pub const RTBF_SCHEMA_VERSION: u32 = 2;
+
+/// Older versions of one Delta table searched per request (newest first).
+pub const TIME_TRAVEL_VERSIONS: usize = 10;
 
 static BUILTIN_SUBJECTS: &str = include_str!("../../../rules/subjects.toml");
 
@@ -190,8 +203,38 @@ pub struct RtbfReport {
     pub models: Vec<ModelHit>,
     pub readers: Vec<Reader_>,
     pub retention: Vec<RetentionHit>,
+    /// Older Delta versions, still readable by time travel, holding a subject.
+    pub time_travel: Vec<TimeTravelHit>,
+    /// Delta commits whose recorded operation parameters spell an identifier.
+    pub log_mentions: Vec<LogMention>,
     pub read: ReadStats,
     pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimeTravelHit {
+    pub dataset_uri: String,
+    pub version: i64,
+    pub committed_at: Option<DateTime<Utc>>,
+    /// Rows of that version holding any subject.
+    pub rows: u64,
+    /// Rows of the latest (scanned) version holding any subject: 0 when the
+    /// subject was deleted but lives on in this version.
+    pub rows_in_latest: u64,
+    /// After this, a checkpoint may clean the version's log entry.
+    pub log_expires_at: Option<DateTime<Utc>>,
+    /// After this, VACUUM may delete files the version reads.
+    pub files_vacuumable_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogMention {
+    pub dataset_uri: String,
+    pub version: i64,
+    /// `commitInfo.operation` (DELETE, MERGE, …); the parameters are not shown.
+    pub operation: Option<String>,
+    /// Which subject it spells (`email`, …, or `derived:N`).
+    pub subject: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -321,6 +364,8 @@ pub async fn rtbf(
         models: Vec::new(),
         readers: Vec::new(),
         retention: Vec::new(),
+        time_travel: Vec::new(),
+        log_mentions: Vec::new(),
         read: ReadStats {
             lake_bytes: datasets.iter().map(|d| d.bytes.max(0) as u64).sum(),
             ..Default::default()
@@ -365,6 +410,8 @@ pub async fn rtbf(
     }
 
     let mut needles = Vec::new();
+    // What log commits are checked for: as supplied and as normalised.
+    let mut spellings: Vec<(String, String)> = Vec::new();
     for s in subjects {
         let kind = kinds.get(&s.kind);
         let normalized = kind.normalizer.apply(&s.value);
@@ -374,15 +421,19 @@ pub async fn rtbf(
             searchable: normalized.is_some(),
         });
         match normalized {
-            Some(n) => needles.push((
-                s.kind.clone(),
-                Needle {
-                    label: s.kind.clone(),
-                    derived: false,
-                    normalizer: kind.normalizer,
-                    normalized: n,
-                },
-            )),
+            Some(n) => {
+                spellings.push((s.kind.clone(), s.value.trim().to_lowercase()));
+                spellings.push((s.kind.clone(), n.to_lowercase()));
+                needles.push((
+                    s.kind.clone(),
+                    Needle {
+                        label: s.kind.clone(),
+                        derived: false,
+                        normalizer: kind.normalizer,
+                        normalized: n,
+                    },
+                ))
+            }
             None => report.notes.push(format!(
                 "{}: the value cannot be read as a {} identifier; not searched",
                 s.kind, s.kind
@@ -448,7 +499,11 @@ pub async fn rtbf(
                 },
             ));
         }
+        for (_, n) in &derived_needles {
+            spellings.push((n.label.clone(), n.normalized.to_lowercase()));
+        }
         if !derived_needles.is_empty() {
+            needles.extend(derived_needles.iter().cloned());
             let second = search(
                 &ok,
                 &candidates,
@@ -481,15 +536,146 @@ pub async fn rtbf(
     report.models = models(ctx, &all).await?;
     report.readers = readers(ctx, &all).await?;
     report.retention = retention_hits(retention, &all, &findings);
-    if affected.is_empty() {
+    let versions: Vec<DatasetVersionRow> = snapshot.read_rows(None).await?;
+    report.time_travel = time_travel(
+        &ok,
+        &candidates,
+        &needles,
+        &versions,
+        &hits.dataset_rows,
+        &mut report.read,
+        &mut report.notes,
+    )
+    .await;
+    report.log_mentions = log_mentions(&ok, &versions, &spellings).await;
+    if affected.is_empty() && report.time_travel.is_empty() {
         report
             .notes
             .push("no dataset in the catalog holds the subject".into());
     }
-    report.notes.push(
-        "Delta time travel (older versions still holding the subject) is not searched yet".into(),
-    );
     Ok(report)
+}
+
+/// Searches the older versions of every Delta table with candidate columns
+/// (newest first, at most [`TIME_TRAVEL_VERSIONS`] per table).
+async fn time_travel(
+    ok: &BTreeMap<&str, &DatasetRow>,
+    candidates: &BTreeMap<(String, String), BTreeSet<String>>,
+    needles: &[(String, Needle)],
+    versions: &[DatasetVersionRow],
+    latest_rows: &BTreeMap<String, u64>,
+    stats: &mut ReadStats,
+    notes: &mut Vec<String>,
+) -> Vec<TimeTravelHit> {
+    let mut out = Vec::new();
+    for (uri, cols) in candidate_columns(candidates, needles) {
+        let Some(ds) = ok.get(uri).filter(|d| d.format == DatasetFormat::Delta) else {
+            continue;
+        };
+        let mut older: Vec<&DatasetVersionRow> = versions
+            .iter()
+            .filter(|v| v.dataset_uri == uri && !v.scanned && Some(v.version) < ds.version)
+            .collect();
+        older.sort_by_key(|v| std::cmp::Reverse(v.version));
+        if older.len() > TIME_TRAVEL_VERSIONS {
+            notes.push(format!(
+                "{uri}: {} older versions are reachable; the newest {TIME_TRAVEL_VERSIONS} were searched",
+                older.len()
+            ));
+            older.truncate(TIME_TRAVEL_VERSIONS);
+        }
+        let names: Vec<&str> = cols.keys().copied().collect();
+        for v in older {
+            let read = match read_columns(ds, &names, Some(v.version)).await {
+                Ok(r) => r,
+                Err(e) => {
+                    notes.push(format!("version {} not searched: {e}", v.version));
+                    continue;
+                }
+            };
+            stats.datasets_read += 1;
+            stats.columns_read += read.columns_found;
+            stats.bytes_read += read.bytes_read;
+            let m = match_rows(&read, &cols, needles);
+            if m.rows_any.is_empty() {
+                continue;
+            }
+            out.push(TimeTravelHit {
+                dataset_uri: uri.to_string(),
+                version: v.version,
+                committed_at: v.committed_at,
+                rows: m.rows_any.len() as u64,
+                rows_in_latest: latest_rows.get(uri).copied().unwrap_or(0),
+                log_expires_at: v.log_expires_at,
+                files_vacuumable_at: v.files_vacuumable_at,
+            });
+        }
+    }
+    out
+}
+
+/// The commits of the catalog's Delta tables whose `operationParameters`
+/// spell a subject (case-insensitively, as supplied or normalised). Only the
+/// version and operation are reported.
+async fn log_mentions(
+    ok: &BTreeMap<&str, &DatasetRow>,
+    versions: &[DatasetVersionRow],
+    spellings: &[(String, String)],
+) -> Vec<LogMention> {
+    let spellings: Vec<&(String, String)> =
+        spellings.iter().filter(|(_, s)| s.len() >= 4).collect();
+    let mut out = Vec::new();
+    if spellings.is_empty() {
+        return out;
+    }
+    for v in versions {
+        if ok
+            .get(v.dataset_uri.as_str())
+            .is_none_or(|d| d.format != DatasetFormat::Delta)
+        {
+            continue;
+        }
+        let Ok(loc) = LakeLocation::parse(&format!(
+            "{}/_delta_log/{:020}.json",
+            v.dataset_uri, v.version
+        )) else {
+            continue;
+        };
+        let Ok(store) = open_store(&loc) else {
+            continue;
+        };
+        let Ok(got) = datafusion::object_store::ObjectStoreExt::get(&store, &loc.prefix).await
+        else {
+            continue;
+        };
+        let Ok(bytes) = got.bytes().await else {
+            continue;
+        };
+        for line in bytes.split(|b| *b == b'\n') {
+            let Ok(j) = serde_json::from_slice::<serde_json::Value>(line) else {
+                continue;
+            };
+            let Some(params) = j
+                .get("commitInfo")
+                .and_then(|c| c.get("operationParameters"))
+            else {
+                continue;
+            };
+            let text = params.to_string().to_lowercase();
+            let mut said: BTreeSet<&str> = BTreeSet::new();
+            for (subject, spelled) in &spellings {
+                if text.contains(spelled.as_str()) && said.insert(subject.as_str()) {
+                    out.push(LogMention {
+                        dataset_uri: v.dataset_uri.clone(),
+                        version: v.version,
+                        operation: v.operation.clone(),
+                        subject: subject.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 fn uuid_like_key(generation: u64) -> String {
@@ -584,22 +770,9 @@ async fn search(
     notes: &mut Vec<String>,
 ) -> Result<Hits, QueryError> {
     let mut hits = Hits::default();
-    let wanted_kinds: BTreeSet<&str> = needles.iter().map(|(k, _)| k.as_str()).collect();
-    // dataset → column → kinds, for datasets with a column of a wanted kind.
-    let mut per_dataset: BTreeMap<&str, BTreeMap<&str, &BTreeSet<String>>> = BTreeMap::new();
-    for ((d, _), ks) in candidates {
-        if ks.iter().any(|k| wanted_kinds.contains(k.as_str())) {
-            per_dataset.entry(d.as_str()).or_default();
-        }
-    }
-    for ((d, c), ks) in candidates {
-        if let Some(cols) = per_dataset.get_mut(d.as_str()) {
-            cols.insert(c.as_str(), ks);
-        }
-    }
-    for (uri, cols) in per_dataset {
+    for (uri, cols) in candidate_columns(candidates, needles) {
         let Some(ds) = ok.get(uri) else { continue };
-        let read = match read_columns(ds, &cols.keys().copied().collect::<Vec<_>>()).await {
+        let read = match read_columns(ds, &cols.keys().copied().collect::<Vec<_>>(), None).await {
             Ok(r) => r,
             Err(e) => {
                 // One unreadable dataset must not hide the others: say so.
@@ -610,44 +783,16 @@ async fn search(
         stats.datasets_read += 1;
         stats.columns_read += read.columns_found;
         stats.bytes_read += read.bytes_read;
-        // Row-wise: which rows hold a needle, per column.
-        let mut rows_any: BTreeSet<u64> = BTreeSet::new();
-        // Rows that are the subject's for certain: matched on a strong
-        // identifier (not a name: namesakes) in a single-valued column (a list
-        // of emails names other people too). Only these feed --expand.
-        let mut rows_certain: BTreeSet<u64> = BTreeSet::new();
-        for (col, values) in &read.values {
-            let Some(ks) = cols.get(col.as_str()) else {
-                continue;
-            };
-            let single_valued = {
-                let mut seen = BTreeSet::new();
-                values.iter().all(|(r, _)| seen.insert(*r))
-            };
-            for (kind, n) in needles {
-                if !ks.contains(kind) {
-                    continue;
-                }
-                let mut rows: BTreeSet<u64> = BTreeSet::new();
-                for (row, v) in values {
-                    if n.normalizer.cannot_match(v, &n.normalized) {
-                        continue;
-                    }
-                    if n.normalizer.apply(v).as_deref() == Some(n.normalized.as_str()) {
-                        rows.insert(*row);
-                    }
-                }
-                if !rows.is_empty() {
-                    *hits
-                        .cells
-                        .entry((uri.to_string(), col.clone(), n.label.clone(), n.derived))
-                        .or_default() += rows.len() as u64;
-                    if single_valued && n.normalizer != Normalizer::Name {
-                        rows_certain.extend(rows.iter().copied());
-                    }
-                    rows_any.extend(rows);
-                }
-            }
+        let Matched {
+            cells,
+            rows_any,
+            rows_certain,
+        } = match_rows(&read, &cols, needles);
+        for ((col, label, derived), n) in cells {
+            *hits
+                .cells
+                .entry((uri.to_string(), col, label, derived))
+                .or_default() += n;
         }
         if rows_any.is_empty() {
             continue;
@@ -685,6 +830,84 @@ async fn search(
     Ok(hits)
 }
 
+/// dataset → candidate column → its kinds, for the datasets with a column of
+/// a kind some needle has.
+fn candidate_columns<'a>(
+    candidates: &'a BTreeMap<(String, String), BTreeSet<String>>,
+    needles: &[(String, Needle)],
+) -> BTreeMap<&'a str, BTreeMap<&'a str, &'a BTreeSet<String>>> {
+    let wanted_kinds: BTreeSet<&str> = needles.iter().map(|(k, _)| k.as_str()).collect();
+    let mut per_dataset: BTreeMap<&str, BTreeMap<&str, &BTreeSet<String>>> = BTreeMap::new();
+    for ((d, _), ks) in candidates {
+        if ks.iter().any(|k| wanted_kinds.contains(k.as_str())) {
+            per_dataset.entry(d.as_str()).or_default();
+        }
+    }
+    for ((d, c), ks) in candidates {
+        if let Some(cols) = per_dataset.get_mut(d.as_str()) {
+            cols.insert(c.as_str(), ks);
+        }
+    }
+    per_dataset
+}
+
+/// What the needles matched in one dataset's candidate columns.
+struct Matched {
+    /// (column, needle label, derived) → rows.
+    cells: Vec<((String, String, bool), u64)>,
+    rows_any: BTreeSet<u64>,
+    /// Rows that are the subject's for certain: matched on a strong
+    /// identifier (not a name: namesakes) in a single-valued column (a list
+    /// of emails names other people too). Only these feed --expand.
+    rows_certain: BTreeSet<u64>,
+}
+
+/// Row-wise: which rows hold a needle, per column (each needle only in
+/// columns of its kind).
+fn match_rows(
+    read: &ReadColumns,
+    cols: &BTreeMap<&str, &BTreeSet<String>>,
+    needles: &[(String, Needle)],
+) -> Matched {
+    let mut m = Matched {
+        cells: Vec::new(),
+        rows_any: BTreeSet::new(),
+        rows_certain: BTreeSet::new(),
+    };
+    for (col, values) in &read.values {
+        let Some(ks) = cols.get(col.as_str()) else {
+            continue;
+        };
+        let single_valued = {
+            let mut seen = BTreeSet::new();
+            values.iter().all(|(r, _)| seen.insert(*r))
+        };
+        for (kind, n) in needles {
+            if !ks.contains(kind) {
+                continue;
+            }
+            let mut rows: BTreeSet<u64> = BTreeSet::new();
+            for (row, v) in values {
+                if n.normalizer.cannot_match(v, &n.normalized) {
+                    continue;
+                }
+                if n.normalizer.apply(v).as_deref() == Some(n.normalized.as_str()) {
+                    rows.insert(*row);
+                }
+            }
+            if !rows.is_empty() {
+                m.cells
+                    .push(((col.clone(), n.label.clone(), n.derived), rows.len() as u64));
+                if single_valued && n.normalizer != Normalizer::Name {
+                    m.rows_certain.extend(rows.iter().copied());
+                }
+                m.rows_any.extend(rows);
+            }
+        }
+    }
+    m
+}
+
 /// A normalised value that can be an identifier of its kind (free text in a
 /// column classified as email is not an email).
 fn plausible(n: Normalizer, v: &str) -> bool {
@@ -706,7 +929,11 @@ struct ReadColumns {
 
 /// Reads `columns` of dataset `ds` in full, as text, with the row each value
 /// belongs to (list elements share their row).
-async fn read_columns(ds: &DatasetRow, columns: &[&str]) -> Result<ReadColumns, QueryError> {
+async fn read_columns(
+    ds: &DatasetRow,
+    columns: &[&str],
+    delta_version: Option<i64>,
+) -> Result<ReadColumns, QueryError> {
     let err = |m: String| QueryError::DataFusion(format!("{}: {m}", ds.dataset_uri));
     let loc = LakeLocation::parse(&ds.dataset_uri).map_err(|e| err(e.to_string()))?;
     let store = open_store(&loc).map_err(|e| err(e.to_string()))?;
@@ -732,6 +959,7 @@ async fn read_columns(ds: &DatasetRow, columns: &[&str]) -> Result<ReadColumns, 
     let (tx, mut rx) = mpsc::channel::<ChunkData>(4);
     let opts = ReadOptions {
         full: true,
+        delta_version,
         ..ReadOptions::default()
     };
     let read = async { reader.read(&loc, &dref, &opts, tx).await };
