@@ -22,6 +22,28 @@ pub fn column_path(segments: &[String]) -> String {
         .join(".")
 }
 
+/// The segments of a `column_path` (the inverse of [`column_path`]).
+pub fn segments(column_path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = column_path.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', false) if cur.is_empty() => quoted = true,
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                cur.push('"');
+            }
+            ('"', true) => quoted = false,
+            ('.', false) => out.push(std::mem::take(&mut cur)),
+            (c, _) => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
 /// Flatten one top-level column into `(segments, leaf array)` pairs.
 pub fn flatten(segments: Vec<String>, array: &ArrayRef, out: &mut Vec<(Vec<String>, ArrayRef)>) {
     match array.data_type() {
@@ -79,6 +101,19 @@ pub fn flatten(segments: Vec<String>, array: &ArrayRef, out: &mut Vec<(Vec<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segments_invert_column_path() {
+        for segs in [
+            vec!["customer", "contact", "email"],
+            vec!["emails"],
+            vec!["attrs", "a.b", "say \"hi\""],
+            vec!["\"x\".y"],
+        ] {
+            let segs: Vec<String> = segs.into_iter().map(String::from).collect();
+            assert_eq!(segments(&column_path(&segs)), segs);
+        }
+    }
     use arrow::array::{ListBuilder, StringArray, StringBuilder, StructArray};
     use arrow::datatypes::Field;
     use std::sync::Arc;

@@ -62,6 +62,10 @@ pub struct ReadOptions {
     pub max_bad_row_share: f64,
     /// Read a Delta table at this version (time travel) instead of the latest.
     pub delta_version: Option<i64>,
+    /// Read only these top-level fields (Parquet and Delta: column pruning;
+    /// text formats are read whole anyway). `None`: every field. Partition
+    /// columns are always added.
+    pub columns: Option<Vec<String>>,
 }
 
 impl Default for ReadOptions {
@@ -72,6 +76,7 @@ impl Default for ReadOptions {
             batch_size: 8_192,
             max_bad_row_share: 0.10,
             delta_version: None,
+            columns: None,
         }
     }
 }
@@ -215,6 +220,46 @@ impl Reader {
                     .map(|&i| md.row_group(i).compressed_size().max(0) as u64)
                     .sum::<u64>();
             let rate = rate_for(quota, rows_in_groups);
+            let builder = match &opts.columns {
+                Some(names) => {
+                    let roots: Vec<usize> = builder
+                        .schema()
+                        .fields()
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| names.iter().any(|n| n == f.name()))
+                        .map(|(i, _)| i)
+                        .collect();
+                    // Pruned: only the wanted columns' chunks are fetched.
+                    let chunk_bytes: u64 = groups
+                        .iter()
+                        .map(|&g| {
+                            let rg = md.row_group(g);
+                            rg.columns()
+                                .iter()
+                                .filter(|c| {
+                                    c.column_path()
+                                        .parts()
+                                        .first()
+                                        .is_some_and(|root| names.iter().any(|n| n == root))
+                                })
+                                .map(|c| c.compressed_size().max(0) as u64)
+                                .sum::<u64>()
+                        })
+                        .sum();
+                    report.bytes_read -= groups
+                        .iter()
+                        .map(|&i| md.row_group(i).compressed_size().max(0) as u64)
+                        .sum::<u64>();
+                    report.bytes_read += chunk_bytes;
+                    let mask = parquet::arrow::ProjectionMask::roots(
+                        md.file_metadata().schema_descr(),
+                        roots,
+                    );
+                    builder.with_projection(mask)
+                }
+                None => builder,
+            };
             let mut stream = builder
                 .with_row_groups(groups)
                 .with_batch_size(opts.batch_size)
@@ -401,10 +446,23 @@ impl Reader {
             .table_provider()
             .await
             .map_err(|e| LakeError::corrupt(uri, format!("cannot open the Delta table: {e}")))?;
-        let df = self
+        let mut df = self
             .ctx
             .read_table(provider)
             .map_err(|e| LakeError::corrupt(uri, format!("cannot plan the Delta scan: {e}")))?;
+        if let Some(names) = &opts.columns {
+            let present: Vec<String> = df
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .filter(|n| names.contains(n))
+                .collect();
+            let present: Vec<&str> = present.iter().map(String::as_str).collect();
+            df = df
+                .select_columns(&present)
+                .map_err(|e| LakeError::corrupt(uri, format!("cannot plan the Delta scan: {e}")))?;
+        }
         let mut stream = df
             .execute_stream()
             .await

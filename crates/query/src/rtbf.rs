@@ -957,9 +957,15 @@ async fn read_columns(
     let wanted: BTreeSet<&str> = columns.iter().copied().collect();
     let reader = Reader::new(store);
     let (tx, mut rx) = mpsc::channel::<ChunkData>(4);
+    // Column pruning: only the top-level fields holding a candidate column.
+    let roots: BTreeSet<String> = columns
+        .iter()
+        .filter_map(|c| lakewarden_classify::path::segments(c).into_iter().next())
+        .collect();
     let opts = ReadOptions {
         full: true,
         delta_version,
+        columns: Some(roots.into_iter().collect()),
         ..ReadOptions::default()
     };
     let read = async { reader.read(&loc, &dref, &opts, tx).await };
