@@ -11,6 +11,7 @@
 //! the real server (HTTP 429 / 500, prose around the real reply, an entity
 //! that does not exist, no answer at all).
 
+use crate::proxy::read_request;
 use crate::util::*;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -437,30 +438,6 @@ fn start_proxy(upstream: &str, fault: Fault) -> String {
         }
     });
     format!("http://127.0.0.1:{port}/v1")
-}
-
-fn read_request(s: &mut TcpStream) -> std::io::Result<(String, Vec<u8>)> {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") {
-        if s.read(&mut byte)? == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        buf.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&buf).into_owned();
-    let len: usize = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse().ok())
-                .flatten()
-        })
-        .unwrap_or(0);
-    let mut body = vec![0; len];
-    s.read_exact(&mut body)?;
-    Ok((head, body))
 }
 
 fn respond(s: &mut TcpStream, status: &str, body: &str) -> std::io::Result<()> {

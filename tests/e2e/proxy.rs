@@ -84,7 +84,8 @@ impl Proxy {
     }
 }
 
-fn read_request(s: &mut TcpStream) -> std::io::Result<(String, Vec<u8>)> {
+/// One HTTP/1.1 request: its head (request line and headers) and body.
+pub fn read_request(s: &mut TcpStream) -> std::io::Result<(String, Vec<u8>)> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {

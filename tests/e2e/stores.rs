@@ -283,9 +283,13 @@ fn create_bucket(moto: &Server, bucket: &str) {
 }
 
 fn s3_store(moto: &Server, bucket: &str) -> Arc<dyn ObjectStore> {
+    s3_store_at(&moto.url(), bucket)
+}
+
+fn s3_store_at(url: &str, bucket: &str) -> Arc<dyn ObjectStore> {
     Arc::new(
         AmazonS3Builder::new()
-            .with_endpoint(moto.url())
+            .with_endpoint(url)
             .with_allow_http(true)
             .with_region("us-east-1")
             .with_bucket_name(bucket)
@@ -620,15 +624,7 @@ fn access_logs_ingest_from_s3() {
 /// Overwrite `key` of `bucket` on the S3 server at `url` (a signed PUT
 /// straight to the server, not through any proxy).
 fn s3_put(url: &str, bucket: &str, key: &str, body: Vec<u8>) {
-    let store = AmazonS3Builder::new()
-        .with_endpoint(url)
-        .with_allow_http(true)
-        .with_region("us-east-1")
-        .with_bucket_name(bucket)
-        .with_access_key_id("testing")
-        .with_secret_access_key("testing")
-        .build()
-        .unwrap();
+    let store = s3_store_at(url, bucket);
     runtime()
         .block_on(store.put(&ObjPath::from(key), PutPayload::from(body)))
         .unwrap_or_else(|e| panic!("put {key}: {e}"));
