@@ -30,7 +30,7 @@ echo "== right-to-be-forgotten impact for one person (lakewarden rtbf) =="
 "$bin" rtbf --catalog "$catalog" --config "$cfg" \
   --subject email=LMorley80@gmail.com --subject phone="+44 7887 677400" --subject name="Leonard Morley"
 echo
-echo "Try: $bin query --catalog $catalog --config $cfg unmasked_downstream   (also: models_trained_on_pii, retention, rtbf_impact)"
+echo "Try: $bin query --catalog $catalog --config $cfg unmasked_downstream   (also: models_trained_on_pii, retention, rtbf_impact, time_travel)"
 echo "     $bin rtbf --catalog $catalog --config $cfg --subject email=LMorley80@gmail.com --expand --format json"
 echo "     $bin explain --catalog $catalog fixtures/demo-lake/customers_us.parquet ssn"
 echo "     $bin query --catalog $catalog --format json \"SELECT dataset_uri, column_path, entity, confidence FROM classifications WHERE entity = 'US_SSN'\""
