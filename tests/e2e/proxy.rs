@@ -1,5 +1,7 @@
 //! A small HTTP/1.1 proxy in front of a real test server (moto, Azurite):
-//! it counts the requests that pass and injects faults — a 503 answer, a
+//! it counts the requests that pass (with the key id that signed each and,
+//! for STS-style form POSTs, the `Action` and the `AccessKeyId` answered)
+//! and injects faults — a 503 answer, a
 //! connection dropped after the request was read, or a change to an object
 //! between a scan's listing and its read. Each connection carries one
 //! request (the proxy asks the upstream to close), which clients handle as a
@@ -18,6 +20,14 @@ pub struct Seen {
     pub target: String,
     /// What the proxy did instead of forwarding, if anything.
     pub fault: Option<&'static str>,
+    /// The access key id of a SigV4 `Authorization` header
+    /// (`AWS4-HMAC-SHA256 Credential=KEY_ID/date/region/service/…`).
+    pub key_id: Option<String>,
+    /// `Action=` of a form-encoded POST body (`AssumeRole`).
+    pub action: Option<String>,
+    /// The first `<AccessKeyId>` of the upstream's answer (what STS handed
+    /// out), for requests with an `action`.
+    pub answered_key_id: Option<String>,
 }
 
 /// Which requests get a fault: every `nth` request (0: none). A request is
@@ -109,6 +119,32 @@ pub fn read_request(s: &mut TcpStream) -> std::io::Result<(String, Vec<u8>)> {
     Ok((head, body))
 }
 
+/// The key id of a SigV4 `Authorization` header in `head`.
+fn signing_key_id(head: &str) -> Option<String> {
+    let value = head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("authorization").then(|| v.trim())
+    })?;
+    let rest = value.strip_prefix("AWS4-HMAC-SHA256")?;
+    let cred = rest.split_once("Credential=")?.1;
+    Some(cred.split('/').next()?.to_string())
+}
+
+/// `Action=` of a form body.
+fn form_action(body: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(body)
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("Action="))
+        .map(str::to_string)
+}
+
+fn answered_key_id(reply: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(reply);
+    let start = text.find("<AccessKeyId>")? + "<AccessKeyId>".len();
+    let end = start + text[start..].find("</AccessKeyId>")?;
+    Some(text[start..end].trim().to_string())
+}
+
 fn serve(mut s: TcpStream, upstream: u16, shared: &Mutex<Shared>) -> std::io::Result<()> {
     s.set_read_timeout(Some(Duration::from_secs(60)))?;
     let (head, body) = read_request(&mut s)?;
@@ -121,6 +157,7 @@ fn serve(mut s: TcpStream, upstream: u16, shared: &Mutex<Shared>) -> std::io::Re
         .find(|l| l.to_ascii_lowercase().starts_with("range:"))
         .unwrap_or_default();
     let key = format!("{method} {target} {range}");
+    let action = (method == "POST").then(|| form_action(&body)).flatten();
     let fault = {
         let mut sh = shared.lock().unwrap();
         let n = sh.seen.len() + 1;
@@ -140,6 +177,9 @@ fn serve(mut s: TcpStream, upstream: u16, shared: &Mutex<Shared>) -> std::io::Re
             method: method.clone(),
             target: target.clone(),
             fault,
+            key_id: signing_key_id(&head),
+            action: action.clone(),
+            answered_key_id: None,
         });
         if fault.is_none() {
             if let Some(hook) = sh.before_forward.as_mut() {
@@ -182,5 +222,16 @@ fn serve(mut s: TcpStream, upstream: u16, shared: &Mutex<Shared>) -> std::io::Re
     up.write_all(&body)?;
     let mut reply = Vec::new();
     up.read_to_end(&mut reply)?;
+    if action.is_some() {
+        let mut sh = shared.lock().unwrap();
+        if let Some(seen) = sh
+            .seen
+            .iter_mut()
+            .rev()
+            .find(|x| x.target == target && x.action == action && x.answered_key_id.is_none())
+        {
+            seen.answered_key_id = answered_key_id(&reply);
+        }
+    }
     s.write_all(&reply)
 }

@@ -217,7 +217,10 @@ fn azure_env(azurite: &Server) -> Vec<(String, String)> {
     ]
 }
 
-/// Run the binary with `env` on top of a clean store environment.
+/// Run the binary with `env` on top of a clean store environment (no
+/// `AWS_*` / `AZURE_*` variables of the test's own, and AWS shared files
+/// that do not exist unless `env` names some: a `~/.aws` of the machine
+/// never leaks in).
 fn run_with(env: &[(String, String)], args: &[&str]) -> Output {
     let mut cmd = Command::new(bin());
     for (k, _) in std::env::vars() {
@@ -225,8 +228,11 @@ fn run_with(env: &[(String, String)], args: &[&str]) -> Output {
             cmd.env_remove(k);
         }
     }
+    let none = std::env::temp_dir().join("lakewarden-e2e-no-aws-files");
     cmd.args(args)
         .env("RUST_LOG", "warn")
+        .env("AWS_CONFIG_FILE", none.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", none.join("credentials"))
         .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .expect("run lakewarden")
@@ -532,7 +538,7 @@ fn missing_bucket_missing_credentials_and_wrong_key_fail_in_one_line() {
     assert_one_line_failure(&o, 1, "s3://no-such-bucket/x", &["404"]);
 
     let o = run_with(&[], &["scan", "--quiet", "--catalog", c, "s3://lake/x"]);
-    assert_one_line_failure(&o, 2, "s3://lake/x", &["no S3 credentials"]);
+    assert_one_line_failure(&o, 2, "s3://lake/x", &["no S3 credentials", "AWS_PROFILE"]);
 
     let uri = format!("abfss://lake@{AZURITE_ACCOUNT}.dfs.core.windows.net/x");
     let o = run_with(&[], &["scan", "--quiet", "--catalog", c, &uri]);
@@ -800,4 +806,167 @@ fn s3_object_changed_between_listing_and_reading_fails_only_its_dataset() {
     let (o, again) = scan_summary_with(&env, &catalog, root);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(again["datasets_scanned"].as_u64(), Some(2), "{again}");
+}
+
+/// AWS shared files in a temp folder, and the environment that points the
+/// binary at them through the proxy: `env` without keys or a region.
+struct AwsFiles {
+    _dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+fn aws_files(env: &[(String, String)], config: &str, credentials: &str) -> AwsFiles {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("config");
+    let credentials_path = dir.path().join("credentials");
+    std::fs::write(&config_path, config).unwrap();
+    std::fs::write(&credentials_path, credentials).unwrap();
+    let mut env: Vec<(String, String)> = env
+        .iter()
+        .filter(|(k, _)| {
+            !k.starts_with("AWS_ACCESS_KEY") && !k.starts_with("AWS_SECRET") && k != "AWS_REGION"
+        })
+        .cloned()
+        .collect();
+    env.push(("AWS_CONFIG_FILE".into(), config_path.display().to_string()));
+    env.push((
+        "AWS_SHARED_CREDENTIALS_FILE".into(),
+        credentials_path.display().to_string(),
+    ));
+    AwsFiles { _dir: dir, env }
+}
+
+fn with(env: &[(String, String)], k: &str, v: &str) -> Vec<(String, String)> {
+    let mut env = env.to_vec();
+    env.push((k.into(), v.into()));
+    env
+}
+
+/// Requests for the lake bucket (S3, not STS).
+fn s3_requests(seen: &[Seen]) -> Vec<&Seen> {
+    seen.iter()
+        .filter(|s| s.action.is_none() && s.target.starts_with("/lake"))
+        .collect()
+}
+
+/// `AWS_PROFILE=reader`, a role assumed from the `base` profile's static
+/// keys: one AssumeRole POST signed with the base key, every S3 request
+/// signed with the key STS handed out, and the local findings.
+#[test]
+fn s3_profile_assuming_a_role_gives_the_local_findings() {
+    let (_moto, proxy, env) = moto_with_demo_lake(Faults::default());
+    let files = aws_files(
+        &env,
+        "[profile reader]\n\
+         role_arn = arn:aws:iam::123456789012:role/lake-reader\n\
+         source_profile = base\n\
+         role_session_name = lakewarden-e2e\n\
+         region = us-east-1\n",
+        "# the source profile's static keys\n\
+         [base]\n\
+         aws_access_key_id = AKIABASEPROFILE0001\n\
+         aws_secret_access_key = base-profile-secret\n",
+    );
+    assert!(!files.env.iter().any(|(k, _)| k == "AWS_ACCESS_KEY_ID"));
+    let env = with(&files.env, "AWS_PROFILE", "reader");
+    proxy.take();
+    let root = "s3://lake/demo-lake";
+    let remote = scan_remote(&env, root);
+    let seen = proxy.take();
+
+    let assume: Vec<&Seen> = seen
+        .iter()
+        .filter(|s| s.action.as_deref() == Some("AssumeRole"))
+        .collect();
+    assert_eq!(assume.len(), 1, "one AssumeRole per run: {assume:#?}");
+    assert_eq!(assume[0].method, "POST");
+    assert_eq!(assume[0].key_id.as_deref(), Some("AKIABASEPROFILE0001"));
+    let assumed = assume[0]
+        .answered_key_id
+        .clone()
+        .expect("moto answered AssumeRole with an AccessKeyId");
+    assert!(
+        assumed.starts_with("ASIA") || assumed.starts_with("FSIA"),
+        "{assumed}"
+    );
+    let s3 = s3_requests(&seen);
+    assert!(s3.len() > 20, "{s3:#?}");
+    let keys: BTreeSet<Option<&str>> = s3.iter().map(|s| s.key_id.as_deref()).collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from([Some(assumed.as_str())]),
+        "every S3 request is signed with the assumed role's key"
+    );
+    assert_same(&remote, root);
+}
+
+/// A named profile with static keys gives the local findings; a `[default]`
+/// profile is used without AWS_PROFILE; an unknown profile and a failing
+/// credential_process stop the scan in one line naming profile and URI,
+/// never showing the process's output.
+#[test]
+fn s3_static_and_default_profiles_work_and_bad_profiles_fail_in_one_line() {
+    let (_moto, proxy, env) = moto_with_demo_lake(Faults::default());
+    let files = aws_files(
+        &env,
+        "[profile static-keys]\nregion = us-east-1\n\
+         [profile broken]\ncredential_process = sh -c 'echo AKIALEAKED leaked-secret; exit 3'\n",
+        "[static-keys]\n\
+         aws_access_key_id = AKIASTATICPROFILE01\n\
+         aws_secret_access_key = static-profile-secret\n\
+         [default]\n\
+         aws_access_key_id = AKIADEFAULTPROFILE1\n\
+         aws_secret_access_key = default-profile-secret\n",
+    );
+    let root = "s3://lake/demo-lake";
+    proxy.take();
+    let remote = scan_remote(&with(&files.env, "AWS_PROFILE", "static-keys"), root);
+    let seen = proxy.take();
+    assert!(seen.iter().all(|s| s.action.is_none()), "no STS call");
+    let keys: BTreeSet<Option<&str>> = s3_requests(&seen)
+        .iter()
+        .map(|s| s.key_id.as_deref())
+        .collect();
+    assert_eq!(keys, BTreeSet::from([Some("AKIASTATICPROFILE01")]));
+    assert_same(&remote, root);
+
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("c");
+    let c = c.to_str().unwrap();
+    let crm = "s3://lake/demo-lake/crm";
+    let o = run_with(&files.env, &["scan", "--quiet", "--catalog", c, crm]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let keys: BTreeSet<Option<String>> = s3_requests(&proxy.take())
+        .iter()
+        .map(|s| s.key_id.clone())
+        .collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from([Some("AKIADEFAULTPROFILE1".to_string())])
+    );
+
+    // Fresh catalogs: no earlier state for the root to mention.
+    let c = dir.path().join("c-nope");
+    let o = run_with(
+        &with(&files.env, "AWS_PROFILE", "nope"),
+        &["scan", "--quiet", "--catalog", c.to_str().unwrap(), crm],
+    );
+    assert_one_line_failure(&o, 2, crm, &["AWS profile nope", "not found"]);
+
+    let c = dir.path().join("c-broken");
+    let o = run_with(
+        &with(&files.env, "AWS_PROFILE", "broken"),
+        &["scan", "--quiet", "--catalog", c.to_str().unwrap(), crm],
+    );
+    assert_one_line_failure(
+        &o,
+        1,
+        crm,
+        &["AWS profile broken", "credential_process failed"],
+    );
+    assert!(
+        !stderr(&o).to_lowercase().contains("leaked"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -20,6 +20,11 @@ pub enum LakeError {
     /// The object was read but its bytes are not what its format promises.
     #[error("{uri}: {detail}")]
     Corrupt { uri: String, detail: String },
+    /// An AWS named profile cannot give credentials (not found, a bad
+    /// setting, AssumeRole or credential_process failed). Never carries a
+    /// secret or a credential process's output.
+    #[error("AWS profile {profile}: {reason}")]
+    AwsProfile { profile: String, reason: String },
     /// Too many malformed rows in a CSV / JSON Lines file.
     #[error("{uri}: {bad} of {total} rows malformed (above the {limit_pct}% limit); first at line {first_line}")]
     TooManyBadRows {

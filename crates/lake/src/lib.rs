@@ -1,13 +1,14 @@
 //! `lakewarden-lake`: where data lives and how it is read.
 //!
 //! URIs and their canonical `dataset_uri` form ([`uri`]), the store seam
-//! ([`store`]), dataset discovery ([`discover`]) and reading datasets as
-//! bounded streams of Arrow batches ([`read`]), sampled deterministically
-//! ([`sample`]).
+//! ([`store`]; AWS named profiles in [`aws_profile`]), dataset discovery
+//! ([`discover`]) and reading datasets as bounded streams of Arrow batches
+//! ([`read`]), sampled deterministically ([`sample`]).
 //!
 //! Architecture Invariant: this crate knows nothing of classification or the
 //! catalog; its errors never quote cell values.
 
+pub mod aws_profile;
 pub mod discover;
 pub mod error;
 pub mod format;
@@ -22,5 +23,5 @@ pub use discover::{discover, DatasetKind, DatasetRef, DeltaCommitFile, FileRef};
 pub use error::{LakeError, StoreErrorKind};
 pub use format::Format;
 pub use read::{ChunkData, DeltaVersion, FlatColumn, ReadOptions, ReadReport, Reader};
-pub use store::open_store;
+pub use store::{open_store, open_store_with, StoreOptions};
 pub use uri::{canonical_uri, LakeLocation};
