@@ -969,4 +969,33 @@ fn s3_static_and_default_profiles_work_and_bad_profiles_fail_in_one_line() {
         "{}",
         stderr(&o)
     );
+
+    // The estate config names a profile per root: it wins over [default].
+    let estate = dir.path().join("estate.toml");
+    std::fs::write(
+        &estate,
+        format!("[scan]\nroots = [{{ uri = \"{crm}\", profile = \"static-keys\" }}]\n"),
+    )
+    .unwrap();
+    let c = dir.path().join("c-estate");
+    let o = run_with(
+        &files.env,
+        &[
+            "scan",
+            "--quiet",
+            "--catalog",
+            c.to_str().unwrap(),
+            "--config",
+            estate.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let keys: BTreeSet<Option<String>> = s3_requests(&proxy.take())
+        .iter()
+        .map(|s| s.key_id.clone())
+        .collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from([Some("AKIASTATICPROFILE01".to_string())])
+    );
 }

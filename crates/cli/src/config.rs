@@ -6,7 +6,10 @@
 //!
 //! ```toml
 //! [scan]
-//! roots = ["s3://corp-lake/raw", "abfss://lake@corplake.dfs.core.windows.net/events"]
+//! roots = [
+//!   "abfss://lake@corplake.dfs.core.windows.net/events",
+//!   { uri = "s3://corp-lake/raw", profile = "lake-reader" },   # AWS named profile
+//! ]
 //! exclude = ["**/_archive/**", "tmp/**"]   # paths relative to each root
 //! include = []                             # none: everything not excluded
 //! sample_rows = 2000
@@ -51,7 +54,7 @@ pub struct ConfigFile {
 #[serde(deny_unknown_fields)]
 pub struct ScanSection {
     #[serde(default)]
-    pub roots: Vec<String>,
+    pub roots: Vec<Root>,
     #[serde(default)]
     pub include: Vec<String>,
     #[serde(default)]
@@ -65,6 +68,38 @@ pub struct ScanSection {
     pub max_value_bytes: Option<usize>,
     pub concurrency: Option<usize>,
     pub shard: Option<String>,
+}
+
+/// A root: its URI, or a table with the URI and the AWS named profile its
+/// store uses (`~/.aws/config`; wins over credentials in the environment).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Root {
+    Uri(String),
+    WithProfile(RootWithProfile),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RootWithProfile {
+    pub uri: String,
+    pub profile: Option<String>,
+}
+
+impl Root {
+    pub fn uri(&self) -> &str {
+        match self {
+            Root::Uri(u) => u,
+            Root::WithProfile(r) => &r.uri,
+        }
+    }
+
+    pub fn profile(&self) -> Option<&str> {
+        match self {
+            Root::Uri(_) => None,
+            Root::WithProfile(r) => r.profile.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -139,10 +174,25 @@ mod tests {
              [lineage]\nmodel_namespaces = [\"mlflow://\"]\n",
         )
         .unwrap();
-        assert_eq!(c.file.scan.roots, ["s3://corp-lake/raw"]);
+        assert_eq!(c.file.scan.roots, [Root::Uri("s3://corp-lake/raw".into())]);
         assert_eq!(c.file.scan.sample_rows, Some(5000));
         assert_eq!(c.file.scan.shard.as_deref(), Some("1/4"));
         assert_eq!(c.file.aliases["s3://a"], "/mnt/a");
+    }
+
+    #[test]
+    fn roots_may_name_an_aws_profile() {
+        let c = load(
+            "[scan]\nroots = [\"/lake\", { uri = \"s3://corp/raw\", profile = \"reader\" }]\n",
+        )
+        .unwrap();
+        let r = &c.file.scan.roots;
+        assert_eq!((r[0].uri(), r[0].profile()), ("/lake", None));
+        assert_eq!(
+            (r[1].uri(), r[1].profile()),
+            ("s3://corp/raw", Some("reader"))
+        );
+        assert!(load("[scan]\nroots = [{ uri = \"s3://x\", profil = \"r\" }]\n").is_err());
     }
 
     #[test]

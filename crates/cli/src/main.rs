@@ -272,15 +272,21 @@ fn scan_config(a: &ScanArgs) -> Result<ScanConfig> {
     let mut rules = a.rules.clone();
     let (mut include, mut exclude) = (Vec::new(), Vec::new());
     let mut shard = a.shard;
+    let mut aws_profiles = std::collections::BTreeMap::new();
     if let (Some(l), Some(f)) = (&loaded, file) {
         // Local roots in the file are relative to the file, like its other paths.
-        roots.extend(f.roots.iter().map(|r| {
-            if r.contains("://") || Path::new(r).is_absolute() {
-                r.clone()
+        for r in &f.roots {
+            let uri = r.uri();
+            let uri = if uri.contains("://") || Path::new(uri).is_absolute() {
+                uri.to_string()
             } else {
-                l.resolve(Path::new(r)).display().to_string()
+                l.resolve(Path::new(uri)).display().to_string()
+            };
+            if let Some(p) = r.profile() {
+                aws_profiles.insert(uri.clone(), p.to_string());
             }
-        }));
+            roots.push(uri);
+        }
         include.clone_from(&f.include);
         exclude.clone_from(&f.exclude);
         if rules.is_none() {
@@ -360,6 +366,7 @@ fn scan_config(a: &ScanArgs) -> Result<ScanConfig> {
         shard,
         filter,
         rescan_unchanged: a.rescan,
+        aws_profiles,
     })
 }
 

@@ -61,6 +61,9 @@ pub struct ScanConfig {
     /// Read every dataset even when it is unchanged since its last scan
     /// (`--rescan`; `--full` implies it).
     pub rescan_unchanged: bool,
+    /// Root (as given in `roots`) → the AWS named profile its store uses
+    /// (estate config `{ uri = "s3://…", profile = "…" }`).
+    pub aws_profiles: BTreeMap<String, String>,
 }
 
 /// `--llm ENDPOINT` and its options.
@@ -239,9 +242,16 @@ pub async fn run_scan(
         .collect::<Result<_, _>>()?;
     // Open every store first too: missing credentials stop the run before
     // anything is written, whichever root they concern.
-    let stores = locations
+    let stores = cfg
+        .roots
         .iter()
-        .map(lakewarden_lake::open_store)
+        .zip(&locations)
+        .map(|(root, loc)| {
+            let opts = lakewarden_lake::StoreOptions {
+                aws_profile: cfg.aws_profiles.get(root).cloned(),
+            };
+            lakewarden_lake::open_store_with(loc, &opts)
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let catalog = Catalog::open(&cfg.catalog).await?;
     let snapshot = catalog.snapshot().await?;
