@@ -200,11 +200,20 @@ impl Reader {
                 .map(|i| md.row_group(i).compressed_size().max(0) as u64)
                 .sum();
             let footer_bytes = file.size.saturating_sub(data_bytes);
-            // This file's share of the sample, by size.
+            // This file's share of the sample, by size, raised so that its
+            // sparsest column still yields about that many non-null values.
+            let boost = null_boost(&md);
             let quota = (!opts.full).then(|| {
-                ((opts.sample_rows as f64 * file.size as f64 / total_bytes as f64).ceil() as u64)
+                ((opts.sample_rows as f64 * file.size as f64 / total_bytes as f64 * boost).ceil()
+                    as u64)
                     .max(1)
             });
+            if boost > 1.0 && !opts.full {
+                report.notes.push(format!(
+                    "{}: sample raised {boost:.1}x for columns that are mostly null",
+                    file.name()
+                ));
+            }
             let groups = choose_row_groups(
                 seed ^ mix(file_idx as u64),
                 (0..n_groups).map(|i| md.row_group(i).num_rows().max(0) as u64),
@@ -657,6 +666,39 @@ pub(crate) fn same_e_tag(listed: Option<&str>, got: Option<&str>) -> bool {
     }
 }
 
+/// The most a sample is raised for mostly-null columns: a column 90 % null
+/// still gets the full number of non-null values; sparser ones get fewer
+/// (and the finding's `sampled_values` says how many).
+const MAX_NULL_BOOST: f64 = 10.0;
+
+/// How much more than `--sample-rows` a file's sample must draw so that its
+/// sparsest column — by the footer's null counts; all-null columns aside,
+/// they hold nothing — yields as many non-null values as a full column would
+/// (the sampling guarantee is about non-null values). 1.0 without statistics.
+fn null_boost(md: &parquet::file::metadata::ParquetMetaData) -> f64 {
+    let n_cols = md.file_metadata().schema_descr().num_columns();
+    let mut worst_non_null = 1.0f64;
+    for c in 0..n_cols {
+        let (mut nulls, mut values) = (0u64, 0u64);
+        let mut known = true;
+        for rg in md.row_groups() {
+            let col = rg.column(c);
+            match col.statistics().and_then(|s| s.null_count_opt()) {
+                Some(n) => {
+                    nulls += n;
+                    values += col.num_values().max(0) as u64;
+                }
+                None => known = false,
+            }
+        }
+        if !known || values == 0 || nulls >= values {
+            continue;
+        }
+        worst_non_null = worst_non_null.min((values - nulls) as f64 / values as f64);
+    }
+    (1.0 / worst_non_null).clamp(1.0, MAX_NULL_BOOST)
+}
+
 /// Rough row estimate from compressed bytes, for sampling rates only.
 fn estimate_rows(bytes: u64) -> u64 {
     (bytes / 40).max(1)
@@ -870,6 +912,54 @@ mod store_tests {
             "{err}"
         );
         assert!(err.to_string().contains("a.parquet"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_mostly_null_column_raises_the_parquet_sample() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = 40_000usize;
+        // `notes` is 90 % null: 2,000 sampled rows would hold ~200 values.
+        let notes: Vec<Option<String>> = (0..rows)
+            .map(|i| (i % 10 == 0).then(|| format!("note {i}")))
+            .collect();
+        let ids: Vec<String> = (0..rows).map(|i| format!("id-{i}")).collect();
+        let batch = RecordBatch::try_from_iter([
+            ("id", Arc::new(StringArray::from(ids)) as ArrayRef),
+            ("notes", Arc::new(StringArray::from(notes)) as ArrayRef),
+        ])
+        .unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(
+            std::fs::File::create(dir.path().join("t.parquet")).unwrap(),
+            batch.schema(),
+            None,
+        )
+        .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let loc = LakeLocation::parse(dir.path().to_str().unwrap()).unwrap();
+        let store = crate::open_store(&loc).unwrap();
+        let ds = datasets(&loc, store.clone()).await;
+        let (tx, mut rx) = mpsc::channel(4);
+        let count = tokio::spawn(async move {
+            let mut non_null = 0usize;
+            while let Some(ChunkData::Arrow(b)) = rx.recv().await {
+                let c = b.column_by_name("notes").unwrap();
+                non_null += c.len() - c.null_count();
+            }
+            non_null
+        });
+        let report = Reader::new(store)
+            .read(&loc, &ds[0], &ReadOptions::default(), tx)
+            .await
+            .unwrap();
+        let non_null = count.await.unwrap();
+        assert!(non_null >= 1_800, "{non_null} non-null notes sampled");
+        assert!(report.rows_sampled < rows as u64, "still a sample");
+        assert!(
+            report.notes.iter().any(|n| n.contains("mostly null")),
+            "{:?}",
+            report.notes
+        );
     }
 
     #[tokio::test]
