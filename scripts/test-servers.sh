@@ -7,11 +7,15 @@
 #   repo venv through scripts/python-env.sh;
 # * azurite@3.35.0 with npm into $LAKEWARDEN_CACHE/azurite-3.35.0 (default
 #   ~/.cache/lakewarden), outside the work tree, reused when present; Node and
-#   npm come from Debian's packages when missing.
+#   npm come from Debian's packages when missing;
+# * s3s-fs@0.14.1 (an S3 server over a folder that checks SigV4 signatures,
+#   for the wrong-credentials test) built once with `cargo install --locked`
+#   into $LAKEWARDEN_CACHE/s3s-fs-0.14.1 (about 3 min on 2 cores, once).
 #
-# Progress goes to stderr; stdout is two lines the tests read:
+# Progress goes to stderr; stdout is three lines the tests read:
 #   MOTO_SERVER=/abs/path/to/moto_server
 #   AZURITE_BLOB=/abs/path/to/azurite-blob
+#   S3S_FS=/abs/path/to/s3s-fs
 # The end-to-end tests (tests/e2e/stores.rs) run this themselves, then start
 # both servers on free ports of 127.0.0.1 and stop them when done.
 set -euo pipefail
@@ -21,6 +25,8 @@ cmd="${1:-install}"
 azurite_version=3.35.0
 cache="${LAKEWARDEN_CACHE:-$HOME/.cache/lakewarden}"
 azurite_dir="$cache/azurite-$azurite_version"
+s3s_version=0.14.1
+s3s_dir="$cache/s3s-fs-$s3s_version"
 
 case "$cmd" in
   install) ;;
@@ -63,5 +69,17 @@ if [[ ! -x "$azurite" ]]; then
   exit 1
 fi
 
+# --- s3s-fs (S3 with signature checks) ---------------------------------------
+s3s="$s3s_dir/bin/s3s-fs"
+if [[ ! -x "$s3s" ]]; then
+  echo "test-servers.sh: building s3s-fs@$s3s_version into $s3s_dir (once, ~3 min)" >&2
+  cargo install --quiet --locked "s3s-fs@$s3s_version" --features binary --root "$s3s_dir" >&2
+fi
+if [[ ! -x "$s3s" ]]; then
+  echo "test-servers.sh: $s3s missing after install" >&2
+  exit 1
+fi
+
 echo "MOTO_SERVER=$moto"
 echo "AZURITE_BLOB=$azurite"
+echo "S3S_FS=$s3s"

@@ -30,6 +30,8 @@ const AZURITE_KEY: &str =
 struct Installed {
     moto: PathBuf,
     azurite: PathBuf,
+    /// s3s-fs: S3 over a folder, checking SigV4 signatures.
+    s3s_fs: PathBuf,
 }
 
 fn installed() -> &'static Installed {
@@ -56,6 +58,7 @@ fn installed() -> &'static Installed {
         Installed {
             moto: get("MOTO_SERVER"),
             azurite: get("AZURITE_BLOB"),
+            s3s_fs: get("S3S_FS"),
         }
     })
 }
@@ -997,5 +1000,68 @@ fn s3_static_and_default_profiles_work_and_bad_profiles_fail_in_one_line() {
     assert_eq!(
         keys,
         BTreeSet::from([Some("AKIASTATICPROFILE01".to_string())])
+    );
+}
+
+/// moto accepts any key; s3s-fs checks SigV4 signatures, so a wrong secret
+/// is refused: one line naming the URI, exit 1, nothing scanned — and the
+/// right one reads the lake.
+#[test]
+fn s3_wrong_secret_is_refused_by_a_signature_checking_server() {
+    let data = tempfile::tempdir().unwrap();
+    let bucket = data.path().join("lake/crm");
+    std::fs::create_dir_all(&bucket).unwrap();
+    std::fs::copy(
+        demo_lake().join("crm/contacts_gb.csv"),
+        bucket.join("contacts_gb.csv"),
+    )
+    .unwrap();
+    let root_dir = data.path().to_str().unwrap().to_string();
+    let server = Server::start(
+        &installed().s3s_fs,
+        &[
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--access-key",
+            "lakewarden-test-key",
+            "--secret-key",
+            "lakewarden-test-secret",
+            &root_dir,
+        ],
+    );
+    let env = |secret: &str| -> Vec<(String, String)> {
+        vec![
+            ("AWS_ENDPOINT".into(), server.url()),
+            ("AWS_ALLOW_HTTP".into(), "true".into()),
+            ("AWS_REGION".into(), "us-east-1".into()),
+            ("AWS_ACCESS_KEY_ID".into(), "lakewarden-test-key".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), secret.into()),
+        ]
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("c");
+    let c = c.to_str().unwrap();
+    let uri = "s3://lake/crm";
+    let o = run_with(
+        &env("not-the-secret"),
+        &["scan", "--quiet", "--catalog", c, uri],
+    );
+    assert_one_line_failure(&o, 1, uri, &["403"]);
+    assert!(!stderr(&o).contains("not-the-secret"), "{}", stderr(&o));
+
+    let o = run_with(
+        &env("lakewarden-test-secret"),
+        &["scan", "--quiet", "--catalog", c, uri],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let found = query(
+        Path::new(c),
+        "SELECT entity FROM classifications WHERE dataset_uri = 's3://lake/crm/contacts_gb.csv'",
+    );
+    assert!(
+        found.iter().any(|r| str_of(r, "entity") == "EMAIL_ADDRESS"),
+        "{found:?}"
     );
 }
