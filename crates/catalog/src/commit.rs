@@ -8,7 +8,7 @@ use crate::batch::{batch_keys, conform_batch, duplicate_key, filter_by_keys, val
 use crate::error::CatalogError;
 use crate::rows::{
     rows_to_batch, CatalogRow, ClassificationRow, ColumnRow, DatasetFileRow, DatasetRow,
-    DatasetVersionRow, LlmAnswerRow, ScanRunRow,
+    DatasetVersionRow, DateHistogramRow, LlmAnswerRow, ScanRunRow,
 };
 use crate::schema::Table;
 
@@ -118,8 +118,13 @@ impl Commit {
             keys.clone(),
             vec![rows_to_batch(&classifications)],
         );
-        self.replace_batches(Table::DatasetFiles, keys.clone(), Vec::new());
-        self.replace_batches(Table::DatasetVersions, keys, Vec::new());
+        for t in [
+            Table::DatasetFiles,
+            Table::DatasetVersions,
+            Table::DateHistograms,
+        ] {
+            self.replace_batches(t, keys.clone(), Vec::new());
+        }
     }
 
     /// Sets the objects a dataset's scan listed (after [`Commit::replace_datasets`]
@@ -131,6 +136,11 @@ impl Commit {
     /// Sets a Delta table's reachable versions (after [`Commit::replace_datasets`]).
     pub fn put_dataset_versions(&mut self, versions: Vec<DatasetVersionRow>) {
         self.put_dataset_rows(versions);
+    }
+
+    /// Sets a dataset's date-column histograms (after [`Commit::replace_datasets`]).
+    pub fn put_date_histograms(&mut self, months: Vec<DateHistogramRow>) {
+        self.put_dataset_rows(months);
     }
 
     /// Rows of a dataset-keyed table, replacing those of their datasets.

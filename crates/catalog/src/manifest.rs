@@ -175,7 +175,8 @@ pub fn migrate(m: &mut Manifest) -> Result<bool, CatalogError> {
             // v1 → v2: nullable columns for incremental scans (`datasets.content_
             // fingerprint` / `settings_fingerprint`, `scan_runs.datasets_deleted` /
             // `shard`) — readers fill them with nulls, no rewrite — and the
-            // `dataset_files` and `dataset_versions` tables, added empty below.
+            // `dataset_files`, `dataset_versions` and `date_histograms` tables,
+            // added empty below.
             1 => {}
             v => {
                 return Err(CatalogError::InvalidManifest {

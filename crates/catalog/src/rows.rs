@@ -113,6 +113,17 @@ pub struct DatasetVersionRow {
     pub run_id: String,
 }
 
+/// A row of `date_histograms`: one month of one date column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DateHistogramRow {
+    pub dataset_uri: String,
+    pub column_path: String,
+    pub month: DateTime<Utc>,
+    pub sampled_values: i64,
+    pub estimated_rows: i64,
+    pub run_id: String,
+}
+
 /// A row of `columns`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnRow {
@@ -634,6 +645,50 @@ impl CatalogRow for DatasetVersionRow {
                     scanned: scanned.opt(i).unwrap_or(false),
                     log_expires_at: log_expires_at.opt(i)?,
                     files_vacuumable_at: files_vacuumable_at.opt(i)?,
+                    run_id: run_id.req(i)?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl CatalogRow for DateHistogramRow {
+    const TABLE: Table = Table::DateHistograms;
+
+    fn key(&self) -> &str {
+        &self.dataset_uri
+    }
+
+    fn to_batch(rows: &[Self]) -> RecordBatch {
+        batch(
+            Self::TABLE,
+            vec![
+                s(rows, |r| &r.dataset_uri),
+                s(rows, |r| &r.column_path),
+                t(rows, |r| r.month),
+                i(rows, |r| r.sampled_values),
+                i(rows, |r| r.estimated_rows),
+                s(rows, |r| &r.run_id),
+            ],
+        )
+    }
+
+    fn from_batch(b: &RecordBatch) -> Result<Vec<Self>, CatalogError> {
+        let c = Cols::new(Self::TABLE, b);
+        let dataset_uri = c.str("dataset_uri")?;
+        let column_path = c.str("column_path")?;
+        let month = c.ts("month")?;
+        let sampled = c.i64("sampled_values")?;
+        let estimated = c.i64("estimated_rows")?;
+        let run_id = c.str("run_id")?;
+        (0..b.num_rows())
+            .map(|i| {
+                Ok(DateHistogramRow {
+                    dataset_uri: dataset_uri.req(i)?,
+                    column_path: column_path.req(i)?,
+                    month: month.req(i)?,
+                    sampled_values: sampled.req(i)?,
+                    estimated_rows: estimated.req(i)?,
                     run_id: run_id.req(i)?,
                 })
             })

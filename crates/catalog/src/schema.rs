@@ -64,6 +64,9 @@ pub enum Table {
     /// One row per version of a Delta table that time travel can still reach,
     /// with its retention (key: `dataset_uri`).
     DatasetVersions,
+    /// Per date column of a dataset, its values per calendar month (key:
+    /// `dataset_uri`): how many rows a retention policy would drop.
+    DateHistograms,
 }
 
 impl Table {
@@ -81,6 +84,7 @@ impl Table {
         Table::LlmAnswers,
         Table::DatasetFiles,
         Table::DatasetVersions,
+        Table::DateHistograms,
     ];
 
     /// The SQL-visible table name (also its folder under `data/` and its manifest key).
@@ -98,6 +102,7 @@ impl Table {
             Table::LlmAnswers => "llm_answers",
             Table::DatasetFiles => "dataset_files",
             Table::DatasetVersions => "dataset_versions",
+            Table::DateHistograms => "date_histograms",
         }
     }
 
@@ -117,7 +122,8 @@ impl Table {
             | Table::Columns
             | Table::Classifications
             | Table::DatasetFiles
-            | Table::DatasetVersions => "dataset_uri",
+            | Table::DatasetVersions
+            | Table::DateHistograms => "dataset_uri",
             Table::IngestSources
             | Table::AccessEvents
             | Table::LineageEdges
@@ -138,7 +144,11 @@ impl Table {
     pub fn requires_dataset_row(self) -> bool {
         matches!(
             self,
-            Table::Columns | Table::Classifications | Table::DatasetFiles | Table::DatasetVersions
+            Table::Columns
+                | Table::Classifications
+                | Table::DatasetFiles
+                | Table::DatasetVersions
+                | Table::DateHistograms
         )
     }
 
@@ -191,7 +201,10 @@ impl Table {
                 ("log_format", LogFormat::VALUES),
             ],
             Table::LineageEdges | Table::Models | Table::ModelInputs => &[],
-            Table::LlmAnswers | Table::DatasetFiles | Table::DatasetVersions => &[],
+            Table::LlmAnswers
+            | Table::DatasetFiles
+            | Table::DatasetVersions
+            | Table::DateHistograms => &[],
         }
     }
 
@@ -445,6 +458,18 @@ fn build_schema(t: Table) -> Schema {
             bool_null("scanned"),      // the version this scan read (the latest)
             ts_null("log_expires_at"), // + delta.logRetentionDuration
             ts_null("files_vacuumable_at"), // next commit + delta.deletedFileRetentionDuration
+            utf8("run_id"),
+        ],
+        // date_histograms — for each date column of a dataset (typed, or text
+        // of ISO dates; never a DATE_OF_BIRTH column), its sampled values per
+        // calendar month and the rows that stands for (scaled by the
+        // dataset's rows / rows sampled). Counts only: no value is kept.
+        Table::DateHistograms => vec![
+            utf8("dataset_uri"),
+            utf8("column_path"),
+            ts("month"), // first instant of the month, UTC
+            i64("sampled_values"),
+            i64("estimated_rows"),
             utf8("run_id"),
         ],
     };

@@ -160,7 +160,8 @@ async fn schemas_and_vocabularies() {
             "model_inputs",
             "llm_answers",
             "dataset_files",
-            "dataset_versions"
+            "dataset_versions",
+            "date_histograms"
         ]
     );
     for &t in Table::ALL {

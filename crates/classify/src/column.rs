@@ -81,6 +81,17 @@ pub struct DateEvidence {
     pub plausible_birth: u64,
     pub min_year: Option<i32>,
     pub max_year: Option<i32>,
+    /// Sampled dates per calendar month (`year * 12 + month - 1`): typed
+    /// dates and timestamps, and text values that start with an ISO date.
+    pub months: BTreeMap<i32, u64>,
+    /// Text values that started with an ISO date (`YYYY-MM-DD`).
+    pub iso_text: u64,
+}
+
+impl DateEvidence {
+    pub fn count_month(&mut self, year: i32, month: u32) {
+        *self.months.entry(year * 12 + month as i32 - 1).or_default() += 1;
+    }
 }
 
 /// Everything seen of one column.

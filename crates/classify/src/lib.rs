@@ -173,6 +173,7 @@ impl<M: Matcher> Classifier<M> {
                     if y >= 1900 && date <= today && today.year() - y <= 120 {
                         acc.dates.plausible_birth += 1;
                     }
+                    acc.dates.count_month(y, date.month());
                 }
             }
             LeafKind::Boolean | LeafKind::Binary | LeafKind::Other => {}
@@ -230,6 +231,10 @@ impl<M: Matcher> Classifier<M> {
                 acc.distinct.insert(h.finish());
             }
             if kind == ValueKind::Text {
+                if let Some((y, m)) = iso_date_prefix(cut) {
+                    acc.dates.iso_text += 1;
+                    acc.dates.count_month(y, m);
+                }
                 acc.text_values += 1;
                 acc.text_chars += cut.chars().count() as u64;
                 acc.observe_name_shape(self.dicts(), cut.trim());
@@ -501,5 +506,43 @@ impl<M: Matcher> DatasetClassifier<'_, M> {
             self.classifier.config(),
             self.columns,
         )
+    }
+}
+
+/// The year and month of a value that starts with an ISO date
+/// (`2024-05-17`, `2024-05-17T10:00:00Z`, `2024-05-17 10:00`).
+fn iso_date_prefix(v: &str) -> Option<(i32, u32)> {
+    let b = v.trim_start().as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    if b.len() > 10 && !matches!(b[10], b'T' | b' ' | b't') {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let s = std::str::from_utf8(&b[r]).ok()?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    chrono::NaiveDate::from_ymd_opt(y as i32, m, d)?;
+    Some((y as i32, m))
+}
+
+#[cfg(test)]
+mod iso_tests {
+    #[test]
+    fn iso_date_prefixes() {
+        use super::iso_date_prefix as p;
+        assert_eq!(p("2024-05-17"), Some((2024, 5)));
+        assert_eq!(p("2024-05-17T10:00:00Z"), Some((2024, 5)));
+        assert_eq!(p("2024-05-17 10:00"), Some((2024, 5)));
+        assert_eq!(p("2024-13-01"), None);
+        assert_eq!(p("2024-02-30"), None);
+        assert_eq!(p("2024-05-1"), None);
+        assert_eq!(p("20240517"), None);
+        assert_eq!(p("2024-05-17x"), None);
+        assert_eq!(p("ab24-05-17"), None);
     }
 }

@@ -115,6 +115,11 @@ pub struct ColumnResult {
     /// `ClassifierConfig::llm_sample_values > 0`; the caller adds the
     /// neighbouring column names).
     pub llm_facts: Option<lakewarden_llm::ColumnFacts>,
+    /// Sampled values per calendar month (`year * 12 + month - 1`), oldest
+    /// first, for a column of dates (typed, or text where ≥ 90 % of values
+    /// start with an ISO date) that is not a DATE_OF_BIRTH: what the
+    /// retention query counts rows past a policy with. Empty otherwise.
+    pub date_months: Vec<(i32, u64)>,
 }
 
 fn lat_name(n: &str) -> bool {
@@ -429,6 +434,18 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
     findings.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
     let llm_facts = (cfg.llm_sample_values > 0)
         .then(|| llm_facts(cfg, acc, name_hints, &findings, &considered));
+    let is_dates = match acc.kind {
+        LeafKind::Date => acc.dates.values > 0,
+        LeafKind::Text => acc.dates.iso_text >= 10 && acc.dates.iso_text * 10 >= n * 9,
+        _ => false,
+    };
+    // Birth dates are not a retention anchor, and their months say
+    // something about people.
+    let date_months = if is_dates && !findings.iter().any(|f| f.entity == "DATE_OF_BIRTH") {
+        acc.dates.months.iter().map(|(&m, &c)| (m, c)).collect()
+    } else {
+        Vec::new()
+    };
     ColumnResult {
         column_path: acc.path.clone(),
         segments: acc.segments.clone(),
@@ -443,6 +460,7 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
         findings,
         considered,
         llm_facts,
+        date_months,
     }
 }
 

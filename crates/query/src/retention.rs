@@ -26,6 +26,12 @@ pub struct Policy {
     #[serde(default)]
     pub dataset: Option<String>,
     pub max_age_days: i64,
+    /// Measure the age of rows from this date column (`*` = any run of
+    /// characters, matched against `column_path`): rows older than
+    /// `max_age_days` are counted from the scan's date histograms, so a
+    /// table appended daily is caught although its files are new.
+    #[serde(default)]
+    pub date_column: Option<String>,
     #[serde(default)]
     pub why: Option<String>,
 }
@@ -91,8 +97,8 @@ impl RetentionPolicies {
         out
     }
 
-    /// The policies as a table: `name, entity, dataset_pattern, max_age_days, why`.
-    /// `dataset_pattern` is a SQL LIKE pattern (`*` → `%`).
+    /// The policies as a table: `name, entity, dataset_pattern, max_age_days,
+    /// why, date_column_pattern`. The patterns are SQL LIKE patterns (`*` → `%`).
     pub fn to_batch(&self) -> RecordBatch {
         let p = &self.policies;
         let cols: Vec<ArrayRef> = vec![
@@ -100,15 +106,16 @@ impl RetentionPolicies {
                 p.iter().map(|p| p.name.clone()),
             )),
             Arc::new(StringArray::from_iter(p.iter().map(|p| p.entity.clone()))),
-            Arc::new(StringArray::from_iter(p.iter().map(|p| {
-                p.dataset
-                    .as_ref()
-                    .map(|d| d.replace('%', "\\%").replace('_', "\\_").replace('*', "%"))
-            }))),
+            Arc::new(StringArray::from_iter(
+                p.iter().map(|p| p.dataset.as_deref().map(like_pattern)),
+            )),
             Arc::new(Int64Array::from_iter_values(
                 p.iter().map(|p| p.max_age_days),
             )),
             Arc::new(StringArray::from_iter(p.iter().map(|p| p.why.clone()))),
+            Arc::new(StringArray::from_iter(
+                p.iter().map(|p| p.date_column.as_deref().map(like_pattern)),
+            )),
         ];
         RecordBatch::try_new(Self::schema(), cols).expect("policy columns match their schema")
     }
@@ -120,8 +127,16 @@ impl RetentionPolicies {
             Field::new("dataset_pattern", DataType::Utf8, true),
             Field::new("max_age_days", DataType::Int64, false),
             Field::new("why", DataType::Utf8, true),
+            Field::new("date_column_pattern", DataType::Utf8, true),
         ]))
     }
+}
+
+/// A policy glob (`*` = any run of characters) as a SQL LIKE pattern.
+fn like_pattern(glob: &str) -> String {
+    glob.replace('%', "\\%")
+        .replace('_', "\\_")
+        .replace('*', "%")
 }
 
 impl Policy {

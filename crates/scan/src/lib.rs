@@ -22,8 +22,8 @@ use futures::StreamExt;
 pub use incremental::{DatasetFilter, Shard};
 use lakewarden_catalog::{
     Catalog, ClassificationRow, ColumnRow, Commit, DatasetFileRow, DatasetFormat, DatasetRow,
-    DatasetStatus, DatasetVersionRow, LlmAnswerRow, Method as CatalogMethod, RunStatus, ScanMode,
-    ScanRunRow, Sensitivity,
+    DatasetStatus, DatasetVersionRow, DateHistogramRow, LlmAnswerRow, Method as CatalogMethod,
+    RunStatus, ScanMode, ScanRunRow, Sensitivity,
 };
 use lakewarden_classify::{Classifier, ClassifierConfig, ColumnResult, Method};
 use lakewarden_lake::{ChunkData, DatasetRef, Format, LakeLocation, ReadOptions, Reader};
@@ -171,6 +171,8 @@ struct Outcome {
     findings: Vec<ClassificationRow>,
     /// A Delta table's versions that time travel can still reach.
     versions: Vec<DatasetVersionRow>,
+    /// Date columns' values per month (retention).
+    date_months: Vec<DateHistogramRow>,
     rows_sampled: u64,
 }
 
@@ -182,6 +184,7 @@ impl Outcome {
             columns: vec![],
             findings: vec![],
             versions: vec![],
+            date_months: vec![],
             rows_sampled: 0,
         }
     }
@@ -428,6 +431,7 @@ pub async fn run_scan(
                     pending.replace_datasets(vec![o.dataset], o.columns, o.findings);
                     pending.put_dataset_files(files);
                     pending.put_dataset_versions(o.versions);
+                    pending.put_date_histograms(o.date_months);
                     if let Some(session) = &llm {
                         pending.put_llm_answers(answer_rows(&run_id, session.take_new_answers()));
                     }
@@ -677,6 +681,7 @@ async fn scan_dataset(
     if let Some(session) = &ctx.llm {
         llm_review(session, &ctx.rules, &mut results).await;
     }
+    let date_months = date_histogram_rows(ctx, &ds.dataset_uri, &report, &results);
     let (columns, findings) = rows_of(ctx, &ds.dataset_uri, results);
     let versions = report
         .delta_versions
@@ -697,6 +702,7 @@ async fn scan_dataset(
         columns,
         findings,
         versions,
+        date_months,
         rows_sampled: report.rows_sampled,
     }
 }
@@ -733,6 +739,35 @@ async fn llm_review(session: &LlmSession, rules: &RuleSet, results: &mut [Column
             lakewarden_classify::score::apply_llm(rules, &mut results[i], &review);
         }
     }
+}
+
+/// Date columns' sampled values per month, scaled to the dataset's rows.
+fn date_histogram_rows(
+    ctx: &RunContext,
+    uri: &str,
+    report: &lakewarden_lake::ReadReport,
+    results: &[ColumnResult],
+) -> Vec<DateHistogramRow> {
+    use chrono::TimeZone;
+    let scale = report.row_count as f64 / report.rows_sampled.max(1) as f64;
+    let mut rows = Vec::new();
+    for r in results {
+        for &(m, n) in &r.date_months {
+            let (year, month) = (m.div_euclid(12), m.rem_euclid(12) as u32 + 1);
+            let Some(start) = Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0).single() else {
+                continue;
+            };
+            rows.push(DateHistogramRow {
+                dataset_uri: uri.to_string(),
+                column_path: r.column_path.clone(),
+                month: start,
+                sampled_values: n as i64,
+                estimated_rows: (n as f64 * scale).round() as i64,
+                run_id: ctx.run_id.clone(),
+            });
+        }
+    }
+    rows
 }
 
 /// The objects a dataset's listing showed, as `dataset_files` rows.
