@@ -625,16 +625,7 @@ fn retention_counts_rows_past_a_policy_from_its_date_column() {
     let catalog = dir.path().join("catalog");
     let o = scan(&catalog, &[&dir.path().join("lake")], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let o = run(&[
-        "query",
-        "--catalog",
-        catalog.to_str().unwrap(),
-        "--format",
-        "json",
-        "retention",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let rows: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = crate::util::query(&catalog, "retention");
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(str_of(&rows[0], "policy"), "raw-events-90-days");
     assert_eq!(str_of(&rows[0], "measured_from"), "ts");
