@@ -86,6 +86,8 @@ fn unchanged_datasets_are_skipped_changed_ones_rescanned_vanished_ones_deleted()
     );
     assert!(files[0]["n"].as_u64().unwrap() > datasets, "{files:?}");
     assert_eq!(files[0]["d"].as_u64().unwrap(), datasets);
+    assert_eq!(Some(n(&first, "objects_listed")), files[0]["n"].as_u64());
+    assert!(first["listing_seconds"].as_f64().unwrap() > 0.0, "{first}");
 
     // Nothing changed: nothing is read, the findings stay as they were.
     let second = scan_summary(&catalog, &[&lake], &[]);

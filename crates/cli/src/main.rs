@@ -109,6 +109,9 @@ struct ScanArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Finish listing before reading (benchmark baseline for the overlap).
+    #[arg(long, hide = true)]
+    no_overlap: bool,
     #[command(flatten)]
     llm: llm_args::LlmArgs,
 }
@@ -367,6 +370,7 @@ fn scan_config(a: &ScanArgs) -> Result<ScanConfig> {
         filter,
         rescan_unchanged: a.rescan,
         aws_profiles,
+        no_overlap: a.no_overlap,
     })
 }
 

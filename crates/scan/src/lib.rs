@@ -64,6 +64,9 @@ pub struct ScanConfig {
     /// Root (as given in `roots`) → the AWS named profile its store uses
     /// (estate config `{ uri = "s3://…", profile = "…" }`).
     pub aws_profiles: BTreeMap<String, String>,
+    /// Finish listing a root before reading any of it (a benchmark baseline:
+    /// by default reads start while the listing goes on).
+    pub no_overlap: bool,
 }
 
 /// `--llm ENDPOINT` and its options.
@@ -134,6 +137,10 @@ pub struct ScanSummary {
     pub datasets_deleted: u64,
     /// Bytes of the skipped datasets (what a full re-scan would have looked at).
     pub bytes_unchanged: u64,
+    /// Seconds from the start of each root's listing to its end, summed.
+    pub listing_seconds: f64,
+    /// Objects the listings showed (data files of the datasets found).
+    pub objects_listed: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
     pub columns: u64,
@@ -315,6 +322,8 @@ pub async fn run_scan(
         datasets_unsupported: 0,
         datasets_deleted: 0,
         bytes_unchanged: 0,
+        listing_seconds: 0.0,
+        objects_listed: 0,
         shard: cfg.shard.map(|s| s.to_string()),
         columns: 0,
         findings: 0,
@@ -348,12 +357,32 @@ pub async fn run_scan(
         let walk = tokio::spawn({
             let store = store.clone();
             let loc = loc_owned.clone();
-            async move { lakewarden_lake::discover(store, &loc, tx).await }
+            async move {
+                let started = Instant::now();
+                let r = lakewarden_lake::discover(store, &loc, tx).await;
+                (r, started.elapsed())
+            }
         });
+        // Without overlap (benchmark baseline): the whole listing first.
+        let rx = if cfg.no_overlap {
+            let mut rx = rx;
+            let mut all = Vec::new();
+            while let Some(item) = rx.recv().await {
+                all.push(item);
+            }
+            let (tx2, rx2) = mpsc::channel(all.len().max(1));
+            for item in all {
+                let _ = tx2.try_send(item);
+            }
+            rx2
+        } else {
+            rx
+        };
         let progress2 = progress.clone();
         let skip_unchanged = !cfg.read.full && !cfg.rescan_unchanged;
         let shard = cfg.shard;
         let filter = Arc::new(cfg.filter.clone());
+        let objects = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let mut outcomes = tokio_stream_of(rx)
             .map(|found| {
                 let ctx = ctx.clone();
@@ -362,6 +391,7 @@ pub async fn run_scan(
                 let progress = progress2.clone();
                 let state = state.clone();
                 let filter = filter.clone();
+                let objects = objects.clone();
                 async move {
                     let ds = match found {
                         Ok(ds) => ds,
@@ -373,6 +403,7 @@ pub async fn run_scan(
                         return Found::Elsewhere;
                     }
                     progress.dataset_found(&ds.dataset_uri, ds.bytes());
+                    objects.fetch_add(ds.files.len() as u64, std::sync::atomic::Ordering::Relaxed);
                     let content = ds.content_fingerprint();
                     if skip_unchanged
                         && state.unchanged(&ds.dataset_uri, &content, &ctx.settings_fingerprint)
@@ -461,7 +492,12 @@ pub async fn run_scan(
         if pending_n > 0 {
             catalog.commit(pending).await?;
         }
-        match walk.await {
+        summary.objects_listed += objects.load(std::sync::atomic::Ordering::Relaxed);
+        let walk = walk.await.map(|(r, took)| {
+            summary.listing_seconds += took.as_secs_f64();
+            r
+        });
+        match walk {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 roots_failed += 1;
