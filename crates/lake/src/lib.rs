@@ -22,6 +22,8 @@ pub mod uri;
 pub use discover::{discover, DatasetKind, DatasetRef, DeltaCommitFile, FileRef};
 pub use error::{LakeError, StoreErrorKind};
 pub use format::Format;
-pub use read::{ChunkData, DeltaVersion, FlatColumn, ReadOptions, ReadReport, Reader};
+pub use read::{
+    delta_commit_info, ChunkData, DeltaVersion, FlatColumn, ReadOptions, ReadReport, Reader,
+};
 pub use store::{open_store, open_store_with, StoreOptions};
 pub use uri::{canonical_uri, LakeLocation};

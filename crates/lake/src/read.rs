@@ -562,39 +562,45 @@ impl Reader {
     }
 }
 
-/// The `commitInfo` timestamp and operation of one commit file, if it has
-/// one (a failed read or an odd file just gives none: this is information,
-/// not a reason to fail the scan).
+/// The `commitInfo` action of one Delta commit file (`_delta_log/N.json`),
+/// if it has one. A failed read or an odd file gives none: commit
+/// information is worth reporting, never a reason to fail.
+pub async fn delta_commit_info(
+    store: &dyn ObjectStore,
+    path: &object_store::path::Path,
+) -> Option<serde_json::Value> {
+    let bytes = store.get(path).await.ok()?.bytes().await.ok()?;
+    bytes.split(|b| *b == b'\n').find_map(|line| {
+        serde_json::from_slice::<serde_json::Value>(line)
+            .ok()?
+            .get_mut("commitInfo")
+            .map(serde_json::Value::take)
+    })
+}
+
+/// The `commitInfo` timestamp and operation of one commit file.
 async fn commit_info(
     store: &dyn ObjectStore,
     path: &object_store::path::Path,
 ) -> Option<(Option<DateTime<Utc>>, Option<String>)> {
-    let bytes = store.get(path).await.ok()?.bytes().await.ok()?;
-    for line in bytes.split(|b| *b == b'\n') {
-        let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) else {
-            continue;
-        };
-        if let Some(ci) = v.get("commitInfo") {
-            let ts = ci
-                .get("inCommitTimestamp")
-                .or(ci.get("timestamp"))
-                .and_then(|t| t.as_i64())
-                .and_then(DateTime::<Utc>::from_timestamp_millis);
-            // An operation is a short upper-case word; anything else is not
-            // kept (it could be free text).
-            let op = ci
-                .get("operation")
-                .and_then(|o| o.as_str())
-                .filter(|o| {
-                    o.len() <= 40
-                        && o.chars()
-                            .all(|c| c.is_ascii_uppercase() || c == ' ' || c == '_')
-                })
-                .map(str::to_string);
-            return Some((ts, op));
-        }
-    }
-    None
+    let ci = delta_commit_info(store, path).await?;
+    let ts = ci
+        .get("inCommitTimestamp")
+        .or(ci.get("timestamp"))
+        .and_then(|t| t.as_i64())
+        .and_then(DateTime::<Utc>::from_timestamp_millis);
+    // An operation is a short upper-case word; anything else is not kept (it
+    // could be free text).
+    let op = ci
+        .get("operation")
+        .and_then(|o| o.as_str())
+        .filter(|o| {
+            o.len() <= 40
+                && o.chars()
+                    .all(|c| c.is_ascii_uppercase() || c == ' ' || c == '_')
+        })
+        .map(str::to_string);
+    Some((ts, op))
 }
 
 /// Open a Delta table on `store` (the one `store::open_store` built, so the

@@ -37,6 +37,7 @@ use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use chrono::{DateTime, Utc};
+use datafusion::object_store::ObjectStore;
 use datafusion::prelude::SessionContext;
 use lakewarden_catalog::{
     ClassificationRow, ColumnRow, DatasetFormat, DatasetRow, DatasetStatus, DatasetVersionRow,
@@ -614,6 +615,9 @@ async fn time_travel(
     out
 }
 
+/// A Delta table's store and location (`None` in a map: it cannot be opened).
+type TableStore = (Arc<dyn ObjectStore>, LakeLocation);
+
 /// The commits of the catalog's Delta tables whose `operationParameters`
 /// spell a subject (case-insensitively, as supplied or normalised). Only the
 /// version and operation are reported.
@@ -628,6 +632,8 @@ async fn log_mentions(
     if spellings.is_empty() {
         return out;
     }
+    // One store per table, not per commit file.
+    let mut stores: BTreeMap<&str, Option<TableStore>> = BTreeMap::new();
     for v in versions {
         if ok
             .get(v.dataset_uri.as_str())
@@ -635,43 +641,34 @@ async fn log_mentions(
         {
             continue;
         }
-        let Ok(loc) = LakeLocation::parse(&format!(
-            "{}/_delta_log/{:020}.json",
-            v.dataset_uri, v.version
-        )) else {
+        let table = stores.entry(v.dataset_uri.as_str()).or_insert_with(|| {
+            let loc = LakeLocation::parse(&v.dataset_uri).ok()?;
+            Some((open_store(&loc).ok()?, loc))
+        });
+        let Some((store, loc)) = table else {
             continue;
         };
-        let Ok(store) = open_store(&loc) else {
-            continue;
-        };
-        let Ok(got) = datafusion::object_store::ObjectStoreExt::get(&store, &loc.prefix).await
+        let path = loc
+            .prefix
+            .clone()
+            .join("_delta_log")
+            .join(format!("{:020}.json", v.version));
+        let Some(params) = lakewarden_lake::delta_commit_info(store.as_ref(), &path)
+            .await
+            .and_then(|ci| ci.get("operationParameters").cloned())
         else {
             continue;
         };
-        let Ok(bytes) = got.bytes().await else {
-            continue;
-        };
-        for line in bytes.split(|b| *b == b'\n') {
-            let Ok(j) = serde_json::from_slice::<serde_json::Value>(line) else {
-                continue;
-            };
-            let Some(params) = j
-                .get("commitInfo")
-                .and_then(|c| c.get("operationParameters"))
-            else {
-                continue;
-            };
-            let text = params.to_string().to_lowercase();
-            let mut said: BTreeSet<&str> = BTreeSet::new();
-            for (subject, spelled) in &spellings {
-                if text.contains(spelled.as_str()) && said.insert(subject.as_str()) {
-                    out.push(LogMention {
-                        dataset_uri: v.dataset_uri.clone(),
-                        version: v.version,
-                        operation: v.operation.clone(),
-                        subject: subject.clone(),
-                    });
-                }
+        let text = params.to_string().to_lowercase();
+        let mut said: BTreeSet<&str> = BTreeSet::new();
+        for (subject, spelled) in &spellings {
+            if text.contains(spelled.as_str()) && said.insert(subject.as_str()) {
+                out.push(LogMention {
+                    dataset_uri: v.dataset_uri.clone(),
+                    version: v.version,
+                    operation: v.operation.clone(),
+                    subject: subject.clone(),
+                });
             }
         }
     }
