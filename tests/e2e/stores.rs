@@ -852,6 +852,11 @@ fn s3_requests(seen: &[Seen]) -> Vec<&Seen> {
         .collect()
 }
 
+/// The access key ids that signed the S3 requests among `seen`.
+fn s3_signing_keys(seen: &[Seen]) -> BTreeSet<Option<String>> {
+    s3_requests(seen).iter().map(|s| s.key_id.clone()).collect()
+}
+
 /// `AWS_PROFILE=reader`, a role assumed from the `base` profile's static
 /// keys: one AssumeRole POST signed with the base key, every S3 request
 /// signed with the key STS handed out, and the local findings.
@@ -926,11 +931,10 @@ fn s3_static_and_default_profiles_work_and_bad_profiles_fail_in_one_line() {
     let remote = scan_remote(&with(&files.env, "AWS_PROFILE", "static-keys"), root);
     let seen = proxy.take();
     assert!(seen.iter().all(|s| s.action.is_none()), "no STS call");
-    let keys: BTreeSet<Option<&str>> = s3_requests(&seen)
-        .iter()
-        .map(|s| s.key_id.as_deref())
-        .collect();
-    assert_eq!(keys, BTreeSet::from([Some("AKIASTATICPROFILE01")]));
+    assert_eq!(
+        s3_signing_keys(&seen),
+        BTreeSet::from([Some("AKIASTATICPROFILE01".to_string())])
+    );
     assert_same(&remote, root);
 
     let dir = tempfile::tempdir().unwrap();
@@ -939,12 +943,8 @@ fn s3_static_and_default_profiles_work_and_bad_profiles_fail_in_one_line() {
     let crm = "s3://lake/demo-lake/crm";
     let o = run_with(&files.env, &["scan", "--quiet", "--catalog", c, crm]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let keys: BTreeSet<Option<String>> = s3_requests(&proxy.take())
-        .iter()
-        .map(|s| s.key_id.clone())
-        .collect();
     assert_eq!(
-        keys,
+        s3_signing_keys(&proxy.take()),
         BTreeSet::from([Some("AKIADEFAULTPROFILE1".to_string())])
     );
 
@@ -993,12 +993,8 @@ fn s3_static_and_default_profiles_work_and_bad_profiles_fail_in_one_line() {
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let keys: BTreeSet<Option<String>> = s3_requests(&proxy.take())
-        .iter()
-        .map(|s| s.key_id.clone())
-        .collect();
     assert_eq!(
-        keys,
+        s3_signing_keys(&proxy.take()),
         BTreeSet::from([Some("AKIASTATICPROFILE01".to_string())])
     );
 }

@@ -140,6 +140,21 @@ impl DatasetFilter {
     }
 }
 
+/// What a run covers besides its roots: one shard, inside the globs. The
+/// same test decides what is scanned and what may be marked deleted.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub shard: Option<Shard>,
+    pub filter: DatasetFilter,
+}
+
+impl Scope {
+    /// `relative_path`: the dataset's path below the root being scanned.
+    pub fn covers(&self, dataset_uri: &str, relative_path: &str) -> bool {
+        self.shard.is_none_or(|s| s.contains(dataset_uri)) && self.filter.covers(relative_path)
+    }
+}
+
 /// sha256 of everything besides the data that decides a dataset's findings.
 /// A change of any of these re-scans every dataset.
 pub fn settings_fingerprint(cfg: &ScanConfig, ruleset_fingerprint: &str) -> String {

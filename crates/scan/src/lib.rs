@@ -349,6 +349,10 @@ pub async fn run_scan(
         first_seen,
         llm: llm.clone(),
     });
+    let scope = Arc::new(incremental::Scope {
+        shard: cfg.shard,
+        filter: cfg.filter.clone(),
+    });
     let mut roots_failed = 0usize;
     for (loc, store) in locations.iter().zip(stores) {
         let reader = Arc::new(Reader::new(store.clone()));
@@ -380,8 +384,7 @@ pub async fn run_scan(
         };
         let progress2 = progress.clone();
         let skip_unchanged = !cfg.read.full && !cfg.rescan_unchanged;
-        let shard = cfg.shard;
-        let filter = Arc::new(cfg.filter.clone());
+        let scope = scope.clone();
         let objects = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let mut outcomes = tokio_stream_of(rx)
             .map(|found| {
@@ -390,16 +393,14 @@ pub async fn run_scan(
                 let loc = loc_owned.clone();
                 let progress = progress2.clone();
                 let state = state.clone();
-                let filter = filter.clone();
+                let scope = scope.clone();
                 let objects = objects.clone();
                 async move {
                     let ds = match found {
                         Ok(ds) => ds,
                         Err(e) => return Found::ListingError(e.to_string()),
                     };
-                    if shard.is_some_and(|s| !s.contains(&ds.dataset_uri))
-                        || !filter.covers(&ds.relative_path)
-                    {
+                    if !scope.covers(&ds.dataset_uri, &ds.relative_path) {
                         return Found::Elsewhere;
                     }
                     progress.dataset_found(&ds.dataset_uri, ds.bytes());
@@ -514,9 +515,7 @@ pub async fn run_scan(
             }
         }
         let root_uri = loc.root_uri();
-        let covers = |uri: &str, rel: &str| {
-            cfg.shard.is_none_or(|s| s.contains(uri)) && cfg.filter.covers(rel)
-        };
+        let covers = |uri: &str, rel: &str| scope.covers(uri, rel);
         if listing_complete {
             let vanished = state.vanished(&root_uri, &seen, covers);
             if !vanished.is_empty() {
