@@ -15,7 +15,7 @@ fn query_named_posture_formats_and_explain() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
-    assert_eq!(s["schema_version"], 2);
+    assert_eq!(s["schema_version"], 3);
     assert_eq!(s["datasets_scanned"], 1);
     assert!(s["findings_by_entity"]["US_SSN"].as_u64().unwrap() >= 1);
 

@@ -8,6 +8,7 @@ mod cli;
 mod crash;
 mod incremental;
 mod llm;
+mod memory;
 mod proxy;
 mod stores;
 mod util;

@@ -249,16 +249,6 @@ impl<M: Matcher> Classifier<M> {
         if scanned.is_err() {
             return;
         }
-        // (value index, entity) -> (validated, whole, context, example)
-        struct Hit {
-            validated: bool,
-            whole: bool,
-            failed: u64,
-            example: Option<(usize, usize)>,
-            patterns: Vec<(usize, bool)>,
-            unchecked: bool,
-            unchecked_whole: bool,
-        }
         // Validate every match first, then drop matches that sit inside a
         // longer validated match of another entity in the same value: the
         // digits of a card number are not also a phone number.
@@ -318,105 +308,163 @@ impl<M: Matcher> Classifier<M> {
             }
             group_start = group_end;
         }
-        let mut hits: HashMap<(usize, &str), Hit> = HashMap::new();
-        for (id, from, to, check, vi) in kept {
-            let ok = check == Check::Valid;
-            let (entity, pattern) = self.rules.pattern(id);
-            let vstart = starts[vi];
-            let vend = starts.get(vi + 1).map(|s| s - 1).unwrap_or(buf.len() - 1);
-            let value = &buf[vstart..vend];
-            let trimmed_len = value.trim_ascii().len().max(1);
-            let spans_whole = (to - from) * 10 >= trimmed_len * 8;
-            let whole = ok && spans_whole;
-            // An integer is one value, never free text: only whole matches count.
-            if kind == ValueKind::Integer && !spans_whole {
-                continue;
-            }
-            let pidx = entity
-                .patterns
-                .iter()
-                .position(|p| std::ptr::eq(p, pattern))
-                .unwrap_or(0);
-            let h = hits.entry((vi, entity.entity.as_str())).or_insert(Hit {
-                validated: false,
-                whole: false,
-                failed: 0,
-                example: None,
-                patterns: Vec::new(),
-                unchecked: false,
-                unchecked_whole: false,
-            });
-            h.validated |= ok;
-            h.whole |= whole;
-            if check == Check::Unchecked {
-                h.unchecked = true;
-                h.unchecked_whole |= spans_whole;
-            } else if !ok {
-                h.failed += 1;
-            }
-            if ok && h.example.is_none() {
-                h.example = Some((from, to));
-            }
-            if !h.patterns.iter().any(|(p, v)| *p == pidx && *v == ok) {
-                h.patterns.push((pidx, ok));
-            }
-        }
-        for ((vi, entity_name), hit) in hits {
-            let rule = self
-                .rules
-                .entities()
-                .iter()
-                .find(|e| e.entity == entity_name)
-                .expect("pattern ids map to rule entities");
-            let ev = acc.entities.entry(entity_name.to_string()).or_default();
-            ev.candidates += 1;
-            ev.validator_failures += hit.failed;
-            for (pidx, ok) in &hit.patterns {
-                let p = &rule.patterns[*pidx];
-                let e = ev.patterns.entry(p.id.clone()).or_default();
-                e.0 += 1;
-                if *ok {
-                    e.1 += 1;
-                    ev.best_score = ev.best_score.max(p.score);
-                    if ev.validator.is_none() {
-                        ev.validator = p.validator.map(|v| v.as_str());
-                    }
-                }
-            }
-            if !hit.validated && hit.unchecked {
-                ev.unchecked += 1;
-                if hit.unchecked_whole {
-                    ev.unchecked_whole += 1;
-                }
-            }
-            if hit.validated {
-                ev.validated += 1;
-                if hit.whole {
-                    ev.whole += 1;
-                }
+        // `kept` is in value order: gather each value's hits per entity (a
+        // value holds few), then fold them into the column's evidence. No
+        // hashing and no allocation per match, and examples come in value
+        // order, so the same data gives the same examples.
+        let mut value_hits: Vec<(usize, Hit)> = Vec::new();
+        let mut i = 0;
+        while i < kept.len() {
+            let vi = kept[i].4;
+            value_hits.clear();
+            while i < kept.len() && kept[i].4 == vi {
+                let (id, from, to, check, _) = kept[i];
+                i += 1;
+                let ok = check == Check::Valid;
+                let (eidx, pidx) = self.rules.pattern_position(id);
                 let vstart = starts[vi];
                 let vend = starts.get(vi + 1).map(|s| s - 1).unwrap_or(buf.len() - 1);
-                let value = String::from_utf8_lossy(&buf[vstart..vend]).to_lowercase();
-                if rule
-                    .context_words
-                    .iter()
-                    .any(|w| value.contains(&w.to_lowercase()))
-                {
-                    ev.context_hits += 1;
+                let trimmed_len = buf[vstart..vend].trim_ascii().len().max(1);
+                let spans_whole = (to - from) * 10 >= trimmed_len * 8;
+                let whole = ok && spans_whole;
+                // An integer is one value, never free text: only whole matches count.
+                if kind == ValueKind::Integer && !spans_whole {
+                    continue;
                 }
-                if ev.examples.len() < self.config.max_examples {
-                    if let Some((a, b)) = hit.example {
-                        let m = lakewarden_rules::mask(
-                            entity_name,
-                            &String::from_utf8_lossy(&buf[a..b]),
-                        );
-                        if !ev.examples.contains(&m) {
-                            ev.examples.push(m);
-                        }
+                let h = match value_hits.iter().position(|(e, _)| *e == eidx) {
+                    Some(k) => &mut value_hits[k].1,
+                    None => {
+                        value_hits.push((eidx, Hit::default()));
+                        &mut value_hits.last_mut().expect("just pushed").1
                     }
+                };
+                h.validated |= ok;
+                h.whole |= whole;
+                if check == Check::Unchecked {
+                    h.unchecked = true;
+                    h.unchecked_whole |= spans_whole;
+                } else if !ok {
+                    h.failed += 1;
+                }
+                if ok && h.example.is_none() {
+                    h.example = Some((from, to));
+                }
+                h.saw_pattern(pidx, ok);
+            }
+            let vstart = starts[vi];
+            let vend = starts.get(vi + 1).map(|s| s - 1).unwrap_or(buf.len() - 1);
+            for (eidx, hit) in value_hits.drain(..) {
+                let rule = &self.rules.entities()[eidx];
+                self.fold_hit(acc, rule, &hit, &buf[vstart..vend], &buf);
+            }
+        }
+    }
+
+    /// Add one value's hit of `rule` to the column's evidence.
+    fn fold_hit(
+        &self,
+        acc: &mut ColumnAccumulator,
+        rule: &lakewarden_rules::EntityRule,
+        hit: &Hit,
+        value: &[u8],
+        buf: &[u8],
+    ) {
+        let ev = match acc.entities.get_mut(&rule.entity) {
+            Some(ev) => ev,
+            None => acc.entities.entry(rule.entity.clone()).or_default(),
+        };
+        ev.candidates += 1;
+        ev.validator_failures += hit.failed;
+        for (pidx, ok) in hit.patterns() {
+            let p = &rule.patterns[pidx];
+            let e = match ev.patterns.get_mut(&p.id) {
+                Some(e) => e,
+                None => ev.patterns.entry(p.id.clone()).or_default(),
+            };
+            e.0 += 1;
+            if ok {
+                e.1 += 1;
+                ev.best_score = ev.best_score.max(p.score);
+                if ev.validator.is_none() {
+                    ev.validator = p.validator.map(|v| v.as_str());
                 }
             }
         }
+        if !hit.validated && hit.unchecked {
+            ev.unchecked += 1;
+            if hit.unchecked_whole {
+                ev.unchecked_whole += 1;
+            }
+        }
+        if !hit.validated {
+            return;
+        }
+        ev.validated += 1;
+        if hit.whole {
+            ev.whole += 1;
+        }
+        // Context words are lower-case already (the rule loader folds them).
+        if !rule.context_words.is_empty() {
+            let value = String::from_utf8_lossy(value).to_lowercase();
+            if rule
+                .context_words
+                .iter()
+                .any(|w| value.contains(w.as_str()))
+            {
+                ev.context_hits += 1;
+            }
+        }
+        if ev.examples.len() < self.config.max_examples {
+            if let Some((a, b)) = hit.example {
+                let m = lakewarden_rules::mask(&rule.entity, &String::from_utf8_lossy(&buf[a..b]));
+                if !ev.examples.contains(&m) {
+                    ev.examples.push(m);
+                }
+            }
+        }
+    }
+}
+
+/// One value's matches of one entity.
+#[derive(Default)]
+struct Hit {
+    validated: bool,
+    whole: bool,
+    failed: u64,
+    example: Option<(usize, usize)>,
+    /// Patterns (by index in the entity) that matched and validated, as a
+    /// bit set; `bad`: those that matched and failed. Entities with more
+    /// than 64 patterns keep the rest in `more`.
+    good: u64,
+    bad: u64,
+    more: Vec<(usize, bool)>,
+    unchecked: bool,
+    unchecked_whole: bool,
+}
+
+impl Hit {
+    fn saw_pattern(&mut self, pidx: usize, ok: bool) {
+        match (pidx < 64, ok) {
+            (true, true) => self.good |= 1 << pidx,
+            (true, false) => self.bad |= 1 << pidx,
+            (false, _) => {
+                if !self.more.contains(&(pidx, ok)) {
+                    self.more.push((pidx, ok));
+                }
+            }
+        }
+    }
+
+    /// (pattern index, validated) pairs seen, each once.
+    fn patterns(&self) -> impl Iterator<Item = (usize, bool)> + '_ {
+        let bits = |mask: u64, ok: bool| {
+            (0..64usize)
+                .filter(move |i| mask & (1 << i) != 0)
+                .map(move |i| (i, ok))
+        };
+        bits(self.bad, false)
+            .chain(bits(self.good, true))
+            .chain(self.more.iter().copied())
     }
 }
 

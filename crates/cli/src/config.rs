@@ -18,6 +18,7 @@
 //! max_bad_rows = 0.10
 //! max_value_bytes = 65536
 //! concurrency = 4
+//! memory_limit = "1GiB"                    # data in flight, all datasets together
 //! full = false
 //! shard = "0/4"
 //! rules = "rules/"                         # relative to this file
@@ -67,6 +68,8 @@ pub struct ScanSection {
     pub max_bad_rows: Option<f64>,
     pub max_value_bytes: Option<usize>,
     pub concurrency: Option<usize>,
+    /// A size such as "1GiB" or "512MB" (see `lakewarden_lake::parse_size`).
+    pub memory_limit: Option<String>,
     pub shard: Option<String>,
 }
 

@@ -99,6 +99,12 @@ struct ScanArgs {
     /// Datasets read at once [default: 4].
     #[arg(long)]
     concurrency: Option<usize>,
+    /// Memory for data in flight (fetched Parquet chunks, decoded batches,
+    /// read buffers) across all datasets read at once, e.g. 512MiB or 2GiB
+    /// [default: 1GiB]. Reads wait for room; a Parquet row group bigger than
+    /// one dataset's share is read a few columns at a time.
+    #[arg(long, value_name = "SIZE")]
+    memory_limit: Option<String>,
     /// Scan one of N disjoint parts of the estate (K in 0..N, by a stable hash of
     /// the dataset URI), for splitting a nightly scan across scheduler jobs.
     #[arg(long, value_name = "K/N")]
@@ -311,6 +317,25 @@ fn scan_config(a: &ScanArgs) -> Result<ScanConfig> {
         .into());
     }
     let defaults_read = ReadOptions::default();
+    let concurrency = a
+        .concurrency
+        .or(file.and_then(|f| f.concurrency))
+        .unwrap_or(4)
+        .max(1);
+    let memory_limit = match (&a.memory_limit, file.and_then(|f| f.memory_limit.as_ref())) {
+        (Some(flag), _) => lakewarden_lake::parse_size(flag)
+            .map_err(|e| UsageError(format!("--memory-limit: {e}")))?,
+        (None, Some(text)) => lakewarden_lake::parse_size(text).map_err(|e| {
+            UsageError(format!(
+                "{}: [scan] memory_limit: {e}",
+                loaded
+                    .as_ref()
+                    .map(|l| l.shown.as_str())
+                    .unwrap_or("--config")
+            ))
+        })?,
+        (None, None) => lakewarden_scan::DEFAULT_MEMORY_LIMIT,
+    };
     let defaults_cls = ClassifierConfig::default();
     let min_confidence = a
         .min_confidence
@@ -360,11 +385,8 @@ fn scan_config(a: &ScanArgs) -> Result<ScanConfig> {
                 .max(1),
             ..defaults_cls
         },
-        concurrency: a
-            .concurrency
-            .or(file.and_then(|f| f.concurrency))
-            .unwrap_or(4)
-            .max(1),
+        concurrency,
+        memory_limit,
         llm: a.llm.config().map_err(UsageError)?,
         shard,
         filter,

@@ -9,6 +9,7 @@
 //! catalog; its errors never quote cell values.
 
 pub mod aws_profile;
+pub mod budget;
 pub mod discover;
 pub mod error;
 pub mod format;
@@ -19,6 +20,7 @@ pub mod store;
 mod text;
 pub mod uri;
 
+pub use budget::{parse_size, BudgetStats, MemoryBudget};
 pub use discover::{discover, DatasetKind, DatasetRef, DeltaCommitFile, FileRef};
 pub use error::{LakeError, StoreErrorKind};
 pub use format::Format;

@@ -48,6 +48,7 @@ pub fn is_changed(e: &ParquetError) -> bool {
     matches!(e, ParquetError::External(inner) if inner.is::<ObjectChanged>())
 }
 
+#[derive(Clone)]
 pub struct PinnedParquetReader {
     store: Arc<dyn ObjectStore>,
     path: Path,

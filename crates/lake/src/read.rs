@@ -10,6 +10,7 @@
 //! Batches go to a bounded channel, so memory stays at a few batches per
 //! dataset whatever its size.
 
+use crate::budget::MemoryBudget;
 use crate::discover::{DatasetRef, FileRef};
 use crate::error::LakeError;
 use crate::format::Format;
@@ -23,6 +24,7 @@ use chrono::{DateTime, Utc};
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use object_store::{ObjectStore, ObjectStoreExt};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::arrow::async_reader::ParquetRecordBatchStreamBuilder;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -66,6 +68,13 @@ pub struct ReadOptions {
     /// text formats are read whole anyway). `None`: every field. Partition
     /// columns are always added.
     pub columns: Option<Vec<String>>,
+    /// The run's memory budget (default: unlimited). Every read reserves
+    /// what it holds before it fetches (see `budget.rs`).
+    pub memory: MemoryBudget,
+    /// The consumer looks at each column on its own (the classifier does;
+    /// rtbf, which needs whole rows, does not), so a big Parquet row group
+    /// may be read a few columns at a time to stay within the budget.
+    pub columns_apart: bool,
 }
 
 impl Default for ReadOptions {
@@ -77,6 +86,8 @@ impl Default for ReadOptions {
             max_bad_row_share: 0.10,
             delta_version: None,
             columns: None,
+            memory: MemoryBudget::unlimited(),
+            columns_apart: false,
         }
     }
 }
@@ -189,10 +200,11 @@ impl Reader {
                 file.size,
                 file.e_tag.clone(),
             );
-            let builder = ParquetRecordBatchStreamBuilder::new(reader)
+            let mut reader = reader;
+            let meta = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new())
                 .await
                 .map_err(|e| parquet_error(&uri, e))?;
-            let md = builder.metadata().clone();
+            let md = meta.metadata().clone();
             let file_rows: u64 = md.file_metadata().num_rows().max(0) as u64;
             report.row_count += file_rows;
             let n_groups = md.num_row_groups();
@@ -229,16 +241,8 @@ impl Reader {
                     .map(|&i| md.row_group(i).compressed_size().max(0) as u64)
                     .sum::<u64>();
             let rate = rate_for(quota, rows_in_groups);
-            let builder = match &opts.columns {
+            let roots: Vec<usize> = match &opts.columns {
                 Some(names) => {
-                    let roots: Vec<usize> = builder
-                        .schema()
-                        .fields()
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, f)| names.iter().any(|n| n == f.name()))
-                        .map(|(i, _)| i)
-                        .collect();
                     // Pruned: only the wanted columns' chunks are fetched.
                     let chunk_bytes: u64 = groups
                         .iter()
@@ -261,41 +265,67 @@ impl Reader {
                         .map(|&i| md.row_group(i).compressed_size().max(0) as u64)
                         .sum::<u64>();
                     report.bytes_read += chunk_bytes;
+                    meta.schema()
+                        .fields()
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| names.iter().any(|n| n == f.name()))
+                        .map(|(i, _)| i)
+                        .collect()
+                }
+                None => (0..meta.schema().fields().len()).collect(),
+            };
+            let file_seed = seed ^ mix(file_idx as u64 + 1);
+            // Row groups one at a time, each under a reservation of the run's
+            // memory budget; a row group too big for one dataset's share is
+            // read a few columns at a time when the consumer allows it.
+            let mut group_first_row = 0u64;
+            for &g in &groups {
+                let units = read_units(&md, g, &roots, opts);
+                for (unit_idx, unit) in units.iter().enumerate() {
+                    let _held = opts.memory.reserve(unit.bytes).await;
                     let mask = parquet::arrow::ProjectionMask::roots(
                         md.file_metadata().schema_descr(),
-                        roots,
+                        unit.roots.iter().copied(),
                     );
-                    builder.with_projection(mask)
+                    let mut stream = ParquetRecordBatchStreamBuilder::new_with_metadata(
+                        reader.clone(),
+                        meta.clone(),
+                    )
+                    .with_projection(mask)
+                    .with_row_groups(vec![g])
+                    .with_batch_size(opts.batch_size)
+                    .build()
+                    .map_err(|e| parquet_error(&uri, e))?;
+                    let mut row = group_first_row;
+                    while let Some(batch) = stream.next().await {
+                        let batch = batch.map_err(|e| parquet_error(&uri, e))?;
+                        let len = batch.num_rows();
+                        let batch = sample_batch(&uri, batch, file_seed, row, rate)?;
+                        row += len as u64;
+                        // Rows (and partition values) once per row group.
+                        let batch = if unit_idx == 0 {
+                            report.rows_sampled += batch.num_rows() as u64;
+                            add_partition_columns(&uri, batch, file)?
+                        } else {
+                            batch
+                        };
+                        if tx.send(ChunkData::Arrow(batch)).await.is_err() {
+                            return Ok(());
+                        }
+                    }
                 }
-                None => builder,
-            };
-            let mut stream = builder
-                .with_row_groups(groups)
-                .with_batch_size(opts.batch_size)
-                .build()
-                .map_err(|e| parquet_error(&uri, e))?;
-            let file_seed = seed ^ mix(file_idx as u64 + 1);
-            let mut row = 0u64;
-            while let Some(batch) = stream.next().await {
-                let batch = batch.map_err(|e| parquet_error(&uri, e))?;
-                let len = batch.num_rows();
-                let batch = sample_batch(&uri, batch, file_seed, row, rate)?;
-                row += len as u64;
-                let batch = add_partition_columns(&uri, batch, file)?;
-                report.rows_sampled += batch.num_rows() as u64;
-                if tx.send(ChunkData::Arrow(batch)).await.is_err() {
-                    return Ok(());
-                }
+                group_first_row += md.row_group(g).num_rows().max(0) as u64;
+            }
+            if units_split(&md, &groups, &roots, opts) {
+                report.notes.push(format!(
+                    "{}: row groups larger than the memory budget's share were read a few columns at a time",
+                    file.name()
+                ));
             }
             if n_groups == 0 && report.rows_sampled == 0 {
                 // Zero-row file: still tell the classifier which columns exist.
-                let schema = Arc::new(
-                    parquet::arrow::parquet_to_arrow_schema(
-                        md.file_metadata().schema_descr(),
-                        None,
-                    )
-                    .map_err(|e| parquet_error(&uri, e))?,
-                );
+                let schema = meta.schema().clone();
                 let batch = add_partition_columns(&uri, RecordBatch::new_empty(schema), file)?;
                 let _ = tx.send(ChunkData::Arrow(batch)).await;
             }
@@ -358,6 +388,16 @@ impl Reader {
                 size_hint: file.size,
                 compression,
             };
+            // What the read holds: its buffer and the batches in flight,
+            // unknown before the rows are seen, so estimated from the size.
+            let expanded = match compression {
+                crate::format::Compression::None => file.size,
+                _ => file.size.saturating_mul(5),
+            };
+            let _held = opts
+                .memory
+                .reserve(expanded.saturating_mul(2).min(TEXT_READ_RESERVATION))
+                .await;
             let tx2 = tx.clone();
             let partition_file = file.clone();
             let uri2 = uri.clone();
@@ -448,6 +488,14 @@ impl Reader {
         report.file_count = live.len() as u64;
         report.bytes_total = live_files.iter().map(|f| f.size).sum();
         report.bytes_read = report.bytes_total;
+        // DataFusion reads up to `target_partitions` files at once, a row
+        // group each; a file's size bounds its row groups.
+        let partitions = self.ctx.state().config().target_partitions().max(1) as u64;
+        let largest = live_files.iter().map(|f| f.size).max().unwrap_or(0);
+        let _held = opts
+            .memory
+            .reserve(largest.saturating_mul(partitions * 2))
+            .await;
         table
             .update_datafusion_session(&self.ctx.state())
             .map_err(|e| LakeError::corrupt(uri, format!("cannot prepare the Delta scan: {e}")))?;
@@ -681,6 +729,85 @@ const MAX_NULL_BOOST: f64 = 10.0;
 /// sparsest column — by the footer's null counts; all-null columns aside,
 /// they hold nothing — yields as many non-null values as a full column would
 /// (the sampling guarantee is about non-null values). 1.0 without statistics.
+/// The most a CSV / JSON Lines file read reserves: a 256 KiB buffer and a
+/// few batches of rows.
+const TEXT_READ_RESERVATION: u64 = 48 << 20;
+
+/// Decoded batches of one read that can be alive at once: the channel to
+/// the classifier holds 4, plus the one being decoded and the one being
+/// classified.
+const BATCHES_IN_FLIGHT: u64 = 6;
+
+/// One fetch-and-decode of a row group: some of its top-level columns, and
+/// the bytes it holds while running (fetched chunks + decoded batches).
+#[derive(Debug, Clone, PartialEq)]
+struct ReadUnit {
+    roots: Vec<usize>,
+    bytes: u64,
+}
+
+/// How to read row group `g`: all `roots` at once, or, when that exceeds the
+/// memory budget's share of one dataset and the consumer looks at columns
+/// apart, groups of columns that each fit (a column bigger than the share
+/// alone). The bound is then about one column chunk per dataset.
+fn read_units(
+    md: &parquet::file::metadata::ParquetMetaData,
+    g: usize,
+    roots: &[usize],
+    opts: &ReadOptions,
+) -> Vec<ReadUnit> {
+    let rg = md.row_group(g);
+    let rows = rg.num_rows().max(1) as u64;
+    let batch_rows = (opts.batch_size as u64).min(rows);
+    let descr = md.file_metadata().schema_descr();
+    let cost = |root: usize| -> u64 {
+        rg.columns()
+            .iter()
+            .enumerate()
+            .filter(|(leaf, _)| descr.get_column_root_idx(*leaf) == root)
+            .map(|(_, c)| {
+                let fetched = c.compressed_size().max(0) as u64;
+                let decoded = c.uncompressed_size().max(0) as u64 * batch_rows / rows;
+                fetched + BATCHES_IN_FLIGHT * decoded
+            })
+            .sum()
+    };
+    let costs: Vec<u64> = roots.iter().map(|&r| cost(r)).collect();
+    let whole = ReadUnit {
+        roots: roots.to_vec(),
+        bytes: costs.iter().sum(),
+    };
+    let share = match opts.memory.share() {
+        Some(share) if opts.columns_apart && whole.bytes > share && roots.len() > 1 => share,
+        _ => return vec![whole],
+    };
+    let mut units: Vec<ReadUnit> = Vec::new();
+    for (&root, &c) in roots.iter().zip(&costs) {
+        match units.last_mut() {
+            Some(u) if u.bytes + c <= share => {
+                u.roots.push(root);
+                u.bytes += c;
+            }
+            _ => units.push(ReadUnit {
+                roots: vec![root],
+                bytes: c,
+            }),
+        }
+    }
+    units
+}
+
+fn units_split(
+    md: &parquet::file::metadata::ParquetMetaData,
+    groups: &[usize],
+    roots: &[usize],
+    opts: &ReadOptions,
+) -> bool {
+    groups
+        .iter()
+        .any(|&g| read_units(md, g, roots, opts).len() > 1)
+}
+
 fn null_boost(md: &parquet::file::metadata::ParquetMetaData) -> f64 {
     let n_cols = md.file_metadata().schema_descr().num_columns();
     let mut worst_non_null = 1.0f64;

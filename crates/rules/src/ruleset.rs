@@ -135,6 +135,13 @@ impl RuleSet {
     }
 
     /// Number of patterns over all entities (global ids are `0..pattern_count()`).
+    /// The (entity index in [`RuleSet::entities`], pattern index in that
+    /// entity's `patterns`) of a global pattern id.
+    pub fn pattern_position(&self, global_id: u32) -> (usize, usize) {
+        let (e, p) = self.index[global_id as usize];
+        (e as usize, p as usize)
+    }
+
     pub fn pattern_count(&self) -> usize {
         self.index.len()
     }

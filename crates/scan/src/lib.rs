@@ -26,7 +26,9 @@ use lakewarden_catalog::{
     RunStatus, ScanMode, ScanRunRow, Sensitivity,
 };
 use lakewarden_classify::{Classifier, ClassifierConfig, ColumnResult, Method};
-use lakewarden_lake::{ChunkData, DatasetRef, Format, LakeLocation, ReadOptions, Reader};
+use lakewarden_lake::{
+    ChunkData, DatasetRef, Format, LakeLocation, MemoryBudget, ReadOptions, Reader,
+};
 use lakewarden_llm::{
     Answer, Budget, CacheIdentity, CachedAnswer, ClientConfig, LlmClient, LlmSession, LlmStats,
     Policy,
@@ -41,7 +43,12 @@ use tokio::sync::mpsc;
 
 /// Version of the JSON scan summary (`--summary-json`). 2: incremental
 /// scans (`datasets_skipped`, `datasets_deleted`, `bytes_unchanged`, `shard`).
-pub const SUMMARY_SCHEMA_VERSION: u32 = 2;
+/// 3: the memory budget (`memory_limit_bytes`, `memory_reserved_peak_bytes`,
+/// `memory_waits`).
+pub const SUMMARY_SCHEMA_VERSION: u32 = 3;
+
+/// `--memory-limit` when neither the flag nor the config file sets it.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
 
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
@@ -52,6 +59,9 @@ pub struct ScanConfig {
     pub classifier: ClassifierConfig,
     /// Datasets read at once.
     pub concurrency: usize,
+    /// Bytes of data in flight across all reads of the run (the budget of
+    /// `lakewarden_lake::budget`).
+    pub memory_limit: u64,
     /// Sampled LLM checks of ambiguous columns (`--llm`); `None`: off.
     pub llm: Option<LlmConfig>,
     /// Only the datasets of this shard (`--shard K/N`); `None`: all.
@@ -149,6 +159,11 @@ pub struct ScanSummary {
     pub rows_sampled: u64,
     pub bytes_read: u64,
     pub bytes_total: u64,
+    pub memory_limit_bytes: u64,
+    /// Most of the memory budget reserved at one time.
+    pub memory_reserved_peak_bytes: u64,
+    /// Reads that waited for room in the budget.
+    pub memory_waits: u64,
     pub ruleset_fingerprint: String,
     /// One line per failed dataset or root.
     pub errors: Vec<String>,
@@ -331,12 +346,16 @@ pub async fn run_scan(
         rows_sampled: 0,
         bytes_read: 0,
         bytes_total: 0,
+        memory_limit_bytes: cfg.memory_limit,
+        memory_reserved_peak_bytes: 0,
+        memory_waits: 0,
         ruleset_fingerprint: fingerprint.clone(),
         errors: Vec::new(),
         llm: None,
         notes: Vec::new(),
     };
 
+    let memory = MemoryBudget::new(cfg.memory_limit, cfg.concurrency);
     let ctx = Arc::new(RunContext {
         run_id: run_id.clone(),
         fingerprint: fingerprint.clone(),
@@ -345,7 +364,12 @@ pub async fn run_scan(
         matcher,
         classifier_cfg,
         classifier: tokio::sync::OnceCell::new(),
-        read: cfg.read.clone(),
+        read: ReadOptions {
+            memory: memory.clone(),
+            // The classifier looks at each column on its own.
+            columns_apart: true,
+            ..cfg.read.clone()
+        },
         first_seen,
         llm: llm.clone(),
     });
@@ -542,6 +566,9 @@ pub async fn run_scan(
         summary.notes.extend(notes);
     }
     summary.finished_at = Utc::now();
+    let budget = memory.stats();
+    summary.memory_reserved_peak_bytes = budget.peak_reserved;
+    summary.memory_waits = budget.waits;
     let status = if roots_failed == locations.len() && !locations.is_empty() {
         RunStatus::Failed
     } else if summary.exit_code() != 0 {
