@@ -23,6 +23,8 @@
 #   LAKEWARDEN_BENCH_DUCKDB_MB string MB the DuckDB baseline matches (default 20)
 #   LAKEWARDEN_BENCH_SKIP_DUCKDB=1  skip the DuckDB baseline
 #   LAKEWARDEN_BENCH_JOBS      cargo -j (default: cargo's own)
+#   LAKEWARDEN_BENCH_MEMORY_MB --memory-limit of the bounded-memory runs
+#                              (default: a tenth of the lake on disk)
 #   CARGO_TARGET_DIR           as usual (default <repo>/target)
 # No timing thresholds: the script fails only when a step fails to run.
 set -euo pipefail
@@ -117,6 +119,17 @@ run scan_sampled "$bin/lakewarden" scan --quiet --catalog "$work/catalog-sampled
   --summary-json "$work/scan_sampled.json" "$lake/data"
 run scan_full_half "$bin/lakewarden" scan --quiet --full --catalog "$work/catalog-half" \
   --summary-json "$work/scan_full_half.json" "${half_datasets[@]}"
+# Bounded memory: a lake 10x the limit, whole and half, against the fixed
+# cost of the process (a one-row CSV: rules compiled, dictionaries loaded).
+mem_mb="${LAKEWARDEN_BENCH_MEMORY_MB:-$((all_disk / 10 / 1048576))}"
+mkdir -p "$work/tiny"
+printf 'id,email\n1,someone@example.com\n' >"$work/tiny/one.csv"
+run scan_fixed_cost "$bin/lakewarden" scan --quiet --full --catalog "$work/catalog-tiny" \
+  --summary-json "$work/scan_fixed_cost.json" "$work/tiny"
+run scan_full_limited "$bin/lakewarden" scan --quiet --full --memory-limit "${mem_mb}MiB" \
+  --catalog "$work/catalog-limited" --summary-json "$work/scan_full_limited.json" "$lake/data"
+run scan_full_half_limited "$bin/lakewarden" scan --quiet --full --memory-limit "${mem_mb}MiB" \
+  --catalog "$work/catalog-half-limited" --summary-json "$work/scan_full_half_limited.json" "${half_datasets[@]}"
 
 # The decode baseline's own count of string bytes must match the manifest.
 decode_sb="$(sed -n 's/.*string_bytes=\([0-9]*\).*/\1/p' "$work/decode.out")"
@@ -156,6 +169,8 @@ row decode "$all_sb"
 row scan_full "$all_sb"
 row scan_sampled "$all_sb"
 row scan_full_half "$half_sb"
+row scan_full_limited "$all_sb"
+row scan_full_half_limited "$half_sb"
 [[ -n "${status[duckdb]:-}" ]] && printf '%-26s %8s %10s %10s %12s %7s\n' "duckdb regexp (${duckdb_mb} MB)" \
   "-" "${duckdb_mbps:-n/a}" "$(ratio "${duckdb_mbps:-0}" "$(mbps "$all_sb" "${secs[decode]}")")" \
   "$(mb "${rss[duckdb]}")" "${status[duckdb]}"
@@ -165,9 +180,15 @@ echo "ratio sampled / decode:          $(ratio "$(mbps "$all_sb" "${secs[scan_sa
 [[ -n "$duckdb_mbps" ]] && echo "ratio lakewarden-full / duckdb:  $(ratio "$scan_full_mbps" "$duckdb_mbps")"
 echo "peak RSS full scan: whole lake $(mb "${rss[scan_full]}") MB, half lake $(mb "${rss[scan_full_half]}") MB" \
   "(ratio $(ratio "${rss[scan_full]}" "${rss[scan_full_half]}") for 2x the data)"
-for n in scan_full scan_sampled scan_full_half; do
+fixed_kb="${rss[scan_fixed_cost]}"
+echo "bounded memory (--memory-limit ${mem_mb}MiB; lake on disk $(ratio "$all_disk" "$((mem_mb * 1048576))")x the limit):" \
+  "fixed cost $(mb "$fixed_kb") MB; whole lake $(mb "${rss[scan_full_limited]}") MB, half lake $(mb "${rss[scan_full_half_limited]}") MB" \
+  "(ratio $(ratio "${rss[scan_full_limited]}" "${rss[scan_full_half_limited]}")); (peak - fixed) / limit:" \
+  "$(ratio "$(( ${rss[scan_full_limited]} - fixed_kb ))" "$((mem_mb * 1024))")"
+echo "full-scan time with the limit / without: $(ratio "${secs[scan_full_limited]}" "${secs[scan_full]}")"
+for n in scan_full scan_sampled scan_full_half scan_full_limited scan_full_half_limited; do
   if [[ -f "$work/$n.json" ]]; then
-    echo "$n summary: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("status=%s datasets=%s failed=%s findings=%s rows_sampled=%s bytes_read=%s errors=%s" % (d["status"], d["datasets_scanned"], d["datasets_failed"], d["findings"], d["rows_sampled"], d["bytes_read"], d["errors"][:3]))' "$work/$n.json" 2>/dev/null || echo unreadable)"
+    echo "$n summary: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("status=%s datasets=%s failed=%s findings=%s rows_sampled=%s bytes_read=%s reserved_peak_mb=%.0f waits=%s errors=%s" % (d["status"], d["datasets_scanned"], d["datasets_failed"], d["findings"], d["rows_sampled"], d["bytes_read"], d.get("memory_reserved_peak_bytes", 0) / 1048576, d.get("memory_waits"), d["errors"][:3]))' "$work/$n.json" 2>/dev/null || echo unreadable)"
   fi
 done
 

@@ -2,7 +2,8 @@
 
 use crate::dict::{Dictionaries, NameShape};
 use arrow::datatypes::DataType;
-use std::collections::{BTreeMap, HashSet};
+use rustc_hash::FxHashSet;
+use std::collections::BTreeMap;
 
 /// What kind of values a leaf holds, as the detectors see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,14 +112,15 @@ pub struct ColumnAccumulator {
     pub person: PersonEvidence,
     pub floats: FloatEvidence,
     pub dates: DateEvidence,
-    pub distinct: HashSet<u64>,
+    /// Hashes of the values seen (FxHash: counting, not security).
+    pub distinct: FxHashSet<u64>,
     pub text_values: u64,
     /// Characters of the text values (for their average length).
     pub text_chars: u64,
     /// Values a language model may be shown (masked unless raw samples were
     /// asked for), distinct, at most `ClassifierConfig::llm_sample_values`.
     pub llm_sample: Vec<String>,
-    pub llm_sample_seen: HashSet<u64>,
+    pub llm_sample_seen: FxHashSet<u64>,
 }
 
 /// Distinct values are tracked up to this many (enough to tell a category
@@ -143,11 +145,11 @@ impl ColumnAccumulator {
             person: PersonEvidence::default(),
             floats: FloatEvidence::default(),
             dates: DateEvidence::default(),
-            distinct: HashSet::new(),
+            distinct: FxHashSet::default(),
             text_values: 0,
             text_chars: 0,
             llm_sample: Vec::new(),
-            llm_sample_seen: HashSet::new(),
+            llm_sample_seen: FxHashSet::default(),
         }
     }
 

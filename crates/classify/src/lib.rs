@@ -24,7 +24,6 @@ use dict::Dictionaries;
 use lakewarden_rules::{validate_match, Matcher, RuleSet, ValueKind};
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 pub use score::{ColumnResult, Considered, Finding, Method};
@@ -187,9 +186,7 @@ impl<M: Matcher> Classifier<M> {
         if acc.llm_sample.len() >= want || value.is_empty() {
             return;
         }
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        value.hash(&mut h);
-        if !acc.llm_sample_seen.insert(h.finish()) {
+        if !acc.llm_sample_seen.insert(value_hash(value)) {
             return;
         }
         acc.llm_sample.push(if self.config.llm_raw_samples {
@@ -226,9 +223,7 @@ impl<M: Matcher> Classifier<M> {
             buf.extend_from_slice(cut.as_bytes());
             buf.push(b'\n');
             if acc.distinct.len() < DISTINCT_CAP {
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                cut.hash(&mut h);
-                acc.distinct.insert(h.finish());
+                acc.distinct.insert(value_hash(cut));
             }
             if kind == ValueKind::Text {
                 if let Some((y, m)) = iso_date_prefix(cut) {
@@ -484,6 +479,15 @@ enum Check {
 /// from that pass rate. Sample mode never reaches the budget.
 fn is_expensive(v: lakewarden_rules::ValidatorKind) -> bool {
     matches!(v, lakewarden_rules::ValidatorKind::Phone)
+}
+
+/// A value's hash for distinct counts (FxHash: these run once per value, and
+/// SipHash showed up in `--full` profiles).
+fn value_hash(value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    value.hash(&mut h);
+    h.finish()
 }
 
 /// Expensive validator calls per column before estimation takes over.
