@@ -10,8 +10,9 @@
 //! instead of never.
 //!
 //! Architecture Invariant: a reservation is held across the `await`s that
-//! fetch and decode, and dropped before the next unit is reserved, so one
-//! reader never holds two (no deadlock between readers waiting on each other).
+//! fetch and decode, and dropped before the next unit is reserved, so no
+//! reader waits while holding what another waits for. ([`MemoryBudget::try_reserve`]
+//! never waits: for a reader's own sub-budget, such as a prefetch window.)
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -106,12 +107,19 @@ impl MemoryBudget {
                     .expect("the budget's semaphore is never closed")
             }
         };
-        let held = units as u64 * UNIT;
-        let now = inner.reserved.fetch_add(held, Ordering::Relaxed) + held;
-        inner.peak.fetch_max(now, Ordering::Relaxed);
-        Reservation {
-            held: Some((permit, inner.clone(), held)),
-        }
+        inner.held(permit, units)
+    }
+
+    /// `bytes` if they are free now, without waiting (`Some` always when
+    /// unlimited). For work that is worth doing ahead only when there is room.
+    pub fn try_reserve(&self, bytes: u64) -> Option<Reservation> {
+        let Some(inner) = &self.inner else {
+            return Some(Reservation { held: None });
+        };
+        let bytes = bytes.clamp(UNIT, inner.limit);
+        let units = bytes.div_ceil(UNIT).min(inner.limit / UNIT).max(1) as u32;
+        let permit = inner.semaphore.clone().try_acquire_many_owned(units).ok()?;
+        Some(inner.held(permit, units))
     }
 
     pub fn stats(&self) -> BudgetStats {
@@ -122,6 +130,17 @@ impl MemoryBudget {
                 peak_reserved: i.peak.load(Ordering::Relaxed),
                 waits: i.waits.load(Ordering::Relaxed),
             },
+        }
+    }
+}
+
+impl Inner {
+    fn held(self: &Arc<Self>, permit: OwnedSemaphorePermit, units: u32) -> Reservation {
+        let held = units as u64 * UNIT;
+        let now = self.reserved.fetch_add(held, Ordering::Relaxed) + held;
+        self.peak.fetch_max(now, Ordering::Relaxed);
+        Reservation {
+            held: Some((permit, self.clone(), held)),
         }
     }
 }
