@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Listing benchmark: a scan of 20,000 objects on a local S3 server, with the
 # listing overlapped with the reads (the default) and without (the hidden
-# `--no-overlap`: the whole listing first), in one run.
+# `--no-overlap`: the whole listing first), and with no text file fetched
+# ahead of the one being parsed (the hidden `--no-prefetch`), in one run.
 #
 #   scripts/bench-listing.sh
 #
@@ -77,16 +78,21 @@ log "scan, listing overlapped with reads"
 read -r _ t_over l_over n_over d_over < <(run overlap)
 log "scan, listing first (--no-overlap)"
 read -r _ t_seq l_seq n_seq d_seq < <(run no_overlap --no-overlap)
+log "scan, overlapped, no text file fetched ahead (--no-prefetch)"
+read -r _ t_nopf l_nopf n_nopf d_nopf < <(run no_prefetch --no-prefetch)
 
-python3 - "$profile" "$t_over" "$l_over" "$n_over" "$d_over" "$t_seq" "$l_seq" <<'EOF'
+python3 - "$profile" "$t_over" "$l_over" "$n_over" "$d_over" "$t_seq" "$l_seq" "$t_nopf" "$l_nopf" <<'EOF'
 import sys
 profile = sys.argv[1]
 t_over, l_over, n, d = float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 t_seq, l_seq = float(sys.argv[6]), float(sys.argv[7])
+t_nopf, l_nopf = float(sys.argv[8]), float(sys.argv[9])
 print(f"\nListing {n} objects ({d} datasets) on s3s-fs, profile {profile}\n")
 print("| run | wall s | listing s | objects/s listed | objects/s end to end |")
 print("|---|---|---|---|---|")
 print(f"| overlapped (default) | {t_over:.2f} | {l_over:.2f} | {n / l_over:,.0f} | {n / t_over:,.0f} |")
 print(f"| listing first | {t_seq:.2f} | {l_seq:.2f} | {n / l_seq:,.0f} | {n / t_seq:,.0f} |")
+print(f"| overlapped, no file fetched ahead | {t_nopf:.2f} | {l_nopf:.2f} | {n / l_nopf:,.0f} | {n / t_nopf:,.0f} |")
 print(f"\noverlapped / listing first (wall time): {t_over / t_seq:.3f}")
+print(f"prefetch 8 files / none ahead (wall time): {t_over / t_nopf:.3f}")
 EOF

@@ -118,6 +118,9 @@ struct ScanArgs {
     /// Finish listing before reading (benchmark baseline for the overlap).
     #[arg(long, hide = true)]
     no_overlap: bool,
+    /// Fetch no text file ahead of the one being parsed (benchmark baseline).
+    #[arg(long, hide = true)]
+    no_prefetch: bool,
     #[command(flatten)]
     llm: llm_args::LlmArgs,
 }
@@ -369,6 +372,11 @@ fn scan_config(a: &ScanArgs) -> Result<ScanConfig> {
                 .unwrap_or(defaults_read.sample_rows)
                 .max(1),
             max_bad_row_share: max_bad_rows,
+            prefetch_files: if a.no_prefetch {
+                1
+            } else {
+                defaults_read.prefetch_files
+            },
             ..defaults_read
         },
         classifier: ClassifierConfig {

@@ -75,6 +75,9 @@ pub struct ReadOptions {
     /// rtbf, which needs whole rows, does not), so a big Parquet row group
     /// may be read a few columns at a time to stay within the budget.
     pub columns_apart: bool,
+    /// Small text files fetched ahead of the one being parsed (1: none
+    /// ahead; a benchmark baseline).
+    pub prefetch_files: usize,
 }
 
 impl Default for ReadOptions {
@@ -88,6 +91,7 @@ impl Default for ReadOptions {
             columns: None,
             memory: MemoryBudget::unlimited(),
             columns_apart: false,
+            prefetch_files: TEXT_PREFETCH_FILES,
         }
     }
 }
@@ -378,7 +382,7 @@ impl Reader {
         let window = MemoryBudget::new(window_bytes, 1);
         let mut opened = futures::stream::iter(ds.files.iter())
             .map(|file| self.prefetch_text(loc, file, &window, window_bytes))
-            .buffered(TEXT_PREFETCH_FILES);
+            .buffered(opts.prefetch_files.max(1));
         let mut file_idx = 0usize;
         while let Some(prefetched) = opened.next().await {
             let file = &ds.files[file_idx];
@@ -800,7 +804,7 @@ const MAX_NULL_BOOST: f64 = 10.0;
 /// (the sampling guarantee is about non-null values). 1.0 without statistics.
 /// Text files fetched ahead of the one being parsed, and the largest size
 /// fetched whole that way (bigger files are streamed when their turn comes).
-const TEXT_PREFETCH_FILES: usize = 8;
+pub const TEXT_PREFETCH_FILES: usize = 8;
 const TEXT_PREFETCH_MAX_BYTES: u64 = 4 << 20;
 /// The most a text dataset holds in bodies fetched ahead.
 const TEXT_PREFETCH_WINDOW: u64 = 32 << 20;
