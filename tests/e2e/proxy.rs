@@ -47,6 +47,9 @@ struct Shared {
     faults: Faults,
     /// Called with (method, target) before a request is forwarded.
     before_forward: Option<Hook>,
+    /// Requests being forwarded right now, and the most at once.
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 pub struct Proxy {
@@ -65,6 +68,8 @@ impl Proxy {
             faulted: Default::default(),
             faults,
             before_forward: None,
+            in_flight: 0,
+            max_in_flight: 0,
         }));
         let s2 = shared.clone();
         std::thread::spawn(move || {
@@ -85,6 +90,11 @@ impl Proxy {
     /// The requests seen so far, and forget them.
     pub fn take(&self) -> Vec<Seen> {
         std::mem::take(&mut self.shared.lock().unwrap().seen)
+    }
+
+    /// The most requests that were being forwarded at one time.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.lock().unwrap().max_in_flight
     }
 
     /// Run `hook(method, target)` before each request is forwarded (it may
@@ -145,6 +155,26 @@ fn answered_key_id(reply: &[u8]) -> Option<String> {
     Some(text[start..end].trim().to_string())
 }
 
+/// Counts a request as in flight from forwarding until its answer is written.
+struct InFlight<'a>(&'a Mutex<Shared>);
+
+impl<'a> InFlight<'a> {
+    fn enter(shared: &'a Mutex<Shared>) -> Self {
+        let mut sh = shared.lock().unwrap();
+        sh.in_flight += 1;
+        sh.max_in_flight = sh.max_in_flight.max(sh.in_flight);
+        InFlight(shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut sh) = self.0.lock() {
+            sh.in_flight -= 1;
+        }
+    }
+}
+
 fn serve(mut s: TcpStream, upstream: u16, shared: &Mutex<Shared>) -> std::io::Result<()> {
     s.set_read_timeout(Some(Duration::from_secs(60)))?;
     let (head, body) = read_request(&mut s)?;
@@ -201,6 +231,7 @@ fn serve(mut s: TcpStream, upstream: u16, shared: &Mutex<Shared>) -> std::io::Re
         Some(_) => return Ok(()), // dropped: close without an answer
         None => {}
     }
+    let _in_flight = InFlight::enter(shared);
     // Forward the request as it came, asking the upstream to close after it.
     let mut forwarded = String::new();
     for (i, line) in head.split("\r\n").enumerate() {

@@ -688,6 +688,34 @@ fn scan_summary_with(
 }
 
 #[test]
+fn requests_per_store_bounds_the_requests_in_flight() {
+    let (_moto, proxy, env) = moto_with_demo_lake(Faults::default());
+    let root = "s3://lake/demo-lake";
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("c");
+    let o = run_with(
+        &env,
+        &[
+            "scan",
+            "--quiet",
+            "--catalog",
+            catalog.to_str().unwrap(),
+            "--concurrency",
+            "8",
+            "--requests-per-store",
+            "2",
+            root,
+        ],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 3)), "{}", stderr(&o));
+    let reads = object_reads(&proxy.take());
+    assert!(reads.len() > 20, "the scan read the lake: {}", reads.len());
+    let max = proxy.max_in_flight();
+    assert!((1..=2).contains(&max), "{max} requests in flight at once");
+    assert_same(&results(&catalog, root, o.status.code()), root);
+}
+
+#[test]
 fn s3_scan_through_503s_and_dropped_connections_gives_the_local_findings() {
     let (_moto, proxy, env) = moto_with_demo_lake(Faults {
         status_503_every: 4,

@@ -19,6 +19,7 @@
 //! max_value_bytes = 65536
 //! concurrency = 4
 //! memory_limit = "1GiB"                    # data in flight, all datasets together
+//! requests_per_store = 64                  # S3 / Azure requests in flight per root
 //! full = false
 //! shard = "0/4"
 //! rules = "rules/"                         # relative to this file
@@ -70,6 +71,7 @@ pub struct ScanSection {
     pub concurrency: Option<usize>,
     /// A size such as "1GiB" or "512MB" (see `lakewarden_lake::parse_size`).
     pub memory_limit: Option<String>,
+    pub requests_per_store: Option<usize>,
     pub shard: Option<String>,
 }
 

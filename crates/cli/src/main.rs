@@ -105,6 +105,9 @@ struct ScanArgs {
     /// one dataset's share is read a few columns at a time.
     #[arg(long, value_name = "SIZE")]
     memory_limit: Option<String>,
+    /// Requests in flight at once to each S3 / Azure root's store [default: 64].
+    #[arg(long, value_name = "N")]
+    requests_per_store: Option<usize>,
     /// Scan one of N disjoint parts of the estate (K in 0..N, by a stable hash of
     /// the dataset URI), for splitting a nightly scan across scheduler jobs.
     #[arg(long, value_name = "K/N")]
@@ -395,6 +398,10 @@ fn scan_config(a: &ScanArgs) -> Result<ScanConfig> {
         },
         concurrency,
         memory_limit,
+        requests_per_store: a
+            .requests_per_store
+            .or(file.and_then(|f| f.requests_per_store))
+            .map(|n| n.max(1)),
         llm: a.llm.config().map_err(UsageError)?,
         shard,
         filter,

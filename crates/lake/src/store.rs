@@ -88,7 +88,16 @@ pub struct StoreOptions {
     /// `None`: `AWS_PROFILE`, else `[default]`, only when the environment
     /// holds no credentials.
     pub aws_profile: Option<String>,
+    /// Requests in flight to an S3 or Azure store at once (object_store's
+    /// `LimitStore`); `None`: [`DEFAULT_REQUESTS_PER_STORE`]. Local disk is
+    /// not limited.
+    pub max_requests: Option<usize>,
 }
+
+/// Requests in flight per remote store when the caller does not say: enough
+/// to keep a scan's reads, prefetches and listing busy, few enough that a
+/// nightly job does not hammer a bucket.
+pub const DEFAULT_REQUESTS_PER_STORE: usize = 64;
 
 /// Open the store that holds `loc`, configured from the environment alone
 /// ([`open_store_with`] and default [`StoreOptions`]). For S3 the store's
@@ -102,11 +111,18 @@ pub fn open_store_with(
     loc: &LakeLocation,
     opts: &StoreOptions,
 ) -> Result<Arc<dyn ObjectStore>, LakeError> {
-    match &loc.kind {
-        StoreKind::Local => Ok(Arc::new(LocalFileSystem::new())),
-        StoreKind::S3 { bucket } => open_s3(loc, bucket, opts),
-        StoreKind::Azure { account, container } => open_azure(loc, account, container),
-    }
+    let remote = match &loc.kind {
+        StoreKind::Local => return Ok(Arc::new(LocalFileSystem::new())),
+        StoreKind::S3 { bucket } => open_s3(loc, bucket, opts)?,
+        StoreKind::Azure { account, container } => open_azure(loc, account, container)?,
+    };
+    let limit = opts
+        .max_requests
+        .unwrap_or(DEFAULT_REQUESTS_PER_STORE)
+        .max(1);
+    Ok(Arc::new(object_store::limit::LimitStore::new(
+        remote, limit,
+    )))
 }
 
 fn retry_config() -> RetryConfig {

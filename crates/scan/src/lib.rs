@@ -62,6 +62,8 @@ pub struct ScanConfig {
     /// Bytes of data in flight across all reads of the run (the budget of
     /// `lakewarden_lake::budget`).
     pub memory_limit: u64,
+    /// Requests in flight per S3 / Azure store (`None`: the lake crate's default).
+    pub requests_per_store: Option<usize>,
     /// Sampled LLM checks of ambiguous columns (`--llm`); `None`: off.
     pub llm: Option<LlmConfig>,
     /// Only the datasets of this shard (`--shard K/N`); `None`: all.
@@ -274,6 +276,7 @@ pub async fn run_scan(
         .map(|(root, loc)| {
             let opts = lakewarden_lake::StoreOptions {
                 aws_profile: cfg.aws_profiles.get(root).cloned(),
+                max_requests: cfg.requests_per_store,
             };
             lakewarden_lake::open_store_with(loc, &opts)
         })
