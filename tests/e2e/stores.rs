@@ -989,12 +989,14 @@ fn s3_static_and_default_profiles_work_and_bad_profiles_fail_in_one_line() {
         &with(&files.env, "AWS_PROFILE", "broken"),
         &["scan", "--quiet", "--catalog", c.to_str().unwrap(), crm],
     );
+    // Fetched before anything is written: a configuration error.
     assert_one_line_failure(
         &o,
-        1,
+        2,
         crm,
         &["AWS profile broken", "credential_process failed"],
     );
+    assert!(!c.exists(), "no catalog is written");
     assert!(
         !stderr(&o).to_lowercase().contains("leaked"),
         "{}",

@@ -27,5 +27,5 @@ pub use format::Format;
 pub use read::{
     delta_commit_info, ChunkData, DeltaVersion, FlatColumn, ReadOptions, ReadReport, Reader,
 };
-pub use store::{open_store, open_store_with, StoreOptions};
+pub use store::{open_store, open_store_checked, open_store_with, StoreOptions};
 pub use uri::{canonical_uri, LakeLocation};

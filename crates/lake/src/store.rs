@@ -46,8 +46,9 @@
 //! that is not there. So does a profile that cannot be used (unknown name,
 //! a `source_profile` cycle, an SSO profile, …), naming the profile too.
 //! Failures while fetching a profile's credentials (AssumeRole refused, the
-//! credential process failing) surface on the first request, as the store
-//! error of the object it was for.
+//! credential process failing) stop a scan up front too: the scan opens its
+//! stores with [`open_store_checked`], which fetches them once. Later
+//! refreshes that fail surface on the request they were for.
 //!
 //! Every remote request has a connect timeout, a request timeout and a
 //! bounded number of retries with exponential backoff (object_store retries
@@ -111,18 +112,53 @@ pub fn open_store_with(
     loc: &LakeLocation,
     opts: &StoreOptions,
 ) -> Result<Arc<dyn ObjectStore>, LakeError> {
-    let remote = match &loc.kind {
-        StoreKind::Local => return Ok(Arc::new(LocalFileSystem::new())),
+    open_store_parts(loc, opts).map(|(store, _)| store)
+}
+
+/// [`open_store_with`], then fetch the credentials of an AWS profile that
+/// must be fetched (STS `AssumeRole`, `credential_process`) once, so that a
+/// refused role or a failing process is a configuration error (one line
+/// naming the profile and the URI) before anything is read or written,
+/// not a failure at the first request. The store keeps what was fetched.
+pub async fn open_store_checked(
+    loc: &LakeLocation,
+    opts: &StoreOptions,
+) -> Result<Arc<dyn ObjectStore>, LakeError> {
+    let (store, fetched) = open_store_parts(loc, opts)?;
+    if let Some(provider) = fetched {
+        provider
+            .get_credential()
+            .await
+            .map_err(|e| LakeError::BadUri {
+                uri: loc.root_uri(),
+                reason: match e {
+                    object_store::Error::Generic { source, .. } => source.to_string(),
+                    other => crate::error::sanitize(&other.to_string()),
+                },
+            })?;
+    }
+    Ok(store)
+}
+
+/// The store, and the credential provider of an AWS profile whose
+/// credentials are fetched (not static keys), if any.
+fn open_store_parts(
+    loc: &LakeLocation,
+    opts: &StoreOptions,
+) -> Result<(Arc<dyn ObjectStore>, Option<AwsCredentialProvider>), LakeError> {
+    let (remote, fetched) = match &loc.kind {
+        StoreKind::Local => return Ok((Arc::new(LocalFileSystem::new()), None)),
         StoreKind::S3 { bucket } => open_s3(loc, bucket, opts)?,
-        StoreKind::Azure { account, container } => open_azure(loc, account, container)?,
+        StoreKind::Azure { account, container } => (open_azure(loc, account, container)?, None),
     };
     let limit = opts
         .max_requests
         .unwrap_or(DEFAULT_REQUESTS_PER_STORE)
         .max(1);
-    Ok(Arc::new(object_store::limit::LimitStore::new(
-        remote, limit,
-    )))
+    Ok((
+        Arc::new(object_store::limit::LimitStore::new(remote, limit)),
+        fetched,
+    ))
 }
 
 fn retry_config() -> RetryConfig {
@@ -151,7 +187,7 @@ fn open_s3(
     loc: &LakeLocation,
     bucket: &str,
     opts: &StoreOptions,
-) -> Result<Arc<dyn ObjectStore>, LakeError> {
+) -> Result<(Arc<dyn ObjectStore>, Option<AwsCredentialProvider>), LakeError> {
     let mut b = AmazonS3Builder::from_env().with_bucket_name(bucket);
     let has = |b: &AmazonS3Builder, k: AmazonS3ConfigKey| b.get_config_value(&k).is_some();
     let env_credentials = has(&b, AmazonS3ConfigKey::AccessKeyId)
@@ -182,6 +218,7 @@ fn open_s3(
             .unwrap_or_else(|| "us-east-1".to_string());
         b = b.with_region(region);
     }
+    let mut fetched = None;
     if let Some(p) = profile {
         let ignore = p.ignore_endpoint_url
             || truthy(std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").ok());
@@ -193,7 +230,10 @@ fn open_s3(
                 b = b.with_endpoint(url);
             }
         }
-        let credentials = profile_credentials(loc, &b, p)?;
+        let (credentials, is_fetched) = profile_credentials(loc, &b, p)?;
+        if is_fetched {
+            fetched = Some(credentials.clone());
+        }
         b = b.with_credentials(credentials);
     }
     for (key, default) in [
@@ -210,7 +250,7 @@ fn open_s3(
         .with_retry(retry_config())
         .build()
         .map_err(|e| config_error(loc, "S3", e))?;
-    Ok(Arc::new(store))
+    Ok((Arc::new(store), fetched))
 }
 
 /// The profile that gives this S3 root its credentials, if any: the one in
@@ -259,13 +299,14 @@ fn choose_profile(
     }
 }
 
-/// The credential provider of a resolved profile; `b` already holds the
+/// The credential provider of a resolved profile, and whether it fetches
+/// (STS, a process) rather than holds static keys; `b` already holds the
 /// region and endpoint.
 fn profile_credentials(
     loc: &LakeLocation,
     b: &AmazonS3Builder,
     p: ResolvedProfile,
-) -> Result<AwsCredentialProvider, LakeError> {
+) -> Result<(AwsCredentialProvider, bool), LakeError> {
     if let (
         true,
         BaseCredentials::Static {
@@ -276,11 +317,12 @@ fn profile_credentials(
         },
     ) = (p.roles.is_empty(), &p.base)
     {
-        return Ok(Arc::new(StaticCredentialProvider::new(AwsCredential {
+        let fixed = StaticCredentialProvider::new(AwsCredential {
             key_id: key_id.clone(),
             secret_key: secret_key.clone(),
             token: token.clone(),
-        })));
+        });
+        return Ok((Arc::new(fixed), false));
     }
     let bad = |reason: String| LakeError::BadUri {
         uri: loc.root_uri(),
@@ -319,7 +361,7 @@ fn profile_credentials(
                 .map_err(|e| config_error(loc, "STS", e))?,
         )
     };
-    Ok(Arc::new(ProfileProvider::new(p, sts, http)))
+    Ok((Arc::new(ProfileProvider::new(p, sts, http)), true))
 }
 
 fn open_azure(

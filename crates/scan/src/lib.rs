@@ -267,20 +267,17 @@ pub async fn run_scan(
         .iter()
         .map(|r| LakeLocation::parse(r))
         .collect::<Result<_, _>>()?;
-    // Open every store first too: missing credentials stop the run before
-    // anything is written, whichever root they concern.
-    let stores = cfg
-        .roots
-        .iter()
-        .zip(&locations)
-        .map(|(root, loc)| {
-            let opts = lakewarden_lake::StoreOptions {
-                aws_profile: cfg.aws_profiles.get(root).cloned(),
-                max_requests: cfg.requests_per_store,
-            };
-            lakewarden_lake::open_store_with(loc, &opts)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    // Open every store first too: missing credentials, a refused AssumeRole
+    // or a failing credential_process stop the run before anything is
+    // written, whichever root they concern.
+    let mut stores = Vec::with_capacity(locations.len());
+    for (root, loc) in cfg.roots.iter().zip(&locations) {
+        let opts = lakewarden_lake::StoreOptions {
+            aws_profile: cfg.aws_profiles.get(root).cloned(),
+            max_requests: cfg.requests_per_store,
+        };
+        stores.push(lakewarden_lake::open_store_checked(loc, &opts).await?);
+    }
     let catalog = Catalog::open(&cfg.catalog).await?;
     let snapshot = catalog.snapshot().await?;
     let state = Arc::new(incremental::State::load(&snapshot).await?);
