@@ -179,6 +179,49 @@ impl<M: Matcher> Classifier<M> {
         }
     }
 
+    /// Every match in `buf` (values joined with `\n`, starting at `starts`),
+    /// with offsets into `buf`; `None` if the matcher failed. A big buffer
+    /// (one wide text column can hold most of a batch's bytes, and then one
+    /// core would scan while the other idles) is cut at value starts into
+    /// parts scanned in parallel: matches never cross a value, so the
+    /// matches are the same as one scan's.
+    fn scan_values(&self, buf: &[u8], starts: &[usize]) -> Option<Vec<(u32, usize, usize)>> {
+        let parts = (buf.len() / PARALLEL_SCAN_BYTES).clamp(1, rayon::current_num_threads().max(1));
+        let mut bounds = vec![0usize];
+        for k in 1..parts {
+            let target = buf.len() * k / parts;
+            let at = starts.partition_point(|&s| s < target);
+            if let Some(&cut) = starts.get(at) {
+                if cut > *bounds.last().expect("starts with 0") {
+                    bounds.push(cut);
+                }
+            }
+        }
+        bounds.push(buf.len());
+        let scan_part = |lo: usize, hi: usize| -> Option<Vec<(u32, usize, usize)>> {
+            let mut found = Vec::new();
+            self.with_scratch(|s| {
+                self.matcher.scan(s, &buf[lo..hi], &mut |id, from, to| {
+                    found.push((id, from + lo, to + lo))
+                })
+            })
+            .ok()?;
+            Some(found)
+        };
+        if bounds.len() == 2 {
+            return scan_part(0, buf.len());
+        }
+        let found: Vec<Option<Vec<(u32, usize, usize)>>> = bounds
+            .par_windows(2)
+            .map(|w| scan_part(w[0], w[1]))
+            .collect();
+        let mut all = Vec::with_capacity(found.iter().flatten().map(Vec::len).sum());
+        for part in found {
+            all.extend(part?);
+        }
+        Some(all)
+    }
+
     /// Keep the first distinct values of a column for a possible LLM check,
     /// masked on the spot so that no raw value outlives the batch.
     fn keep_for_llm(&self, acc: &mut ColumnAccumulator, value: &str) {
@@ -236,14 +279,9 @@ impl<M: Matcher> Classifier<M> {
                 self.keep_for_llm(acc, cut.trim());
             }
         }
-        let mut matches: Vec<(u32, usize, usize)> = Vec::new();
-        let scanned = self.with_scratch(|s| {
-            self.matcher
-                .scan(s, &buf, &mut |id, from, to| matches.push((id, from, to)))
-        });
-        if scanned.is_err() {
+        let Some(matches) = self.scan_values(&buf, &starts) else {
             return;
-        }
+        };
         // Validate every match first, then drop matches that sit inside a
         // longer validated match of another entity in the same value: the
         // digits of a card number are not also a phone number.
@@ -489,6 +527,10 @@ fn value_hash(value: &str) -> u64 {
     value.hash(&mut h);
     h.finish()
 }
+
+/// Joined values of one column and batch above this many bytes are scanned
+/// in parallel parts (see `Classifier::scan_values`).
+const PARALLEL_SCAN_BYTES: usize = 1 << 20;
 
 /// Expensive validator calls per column before estimation takes over.
 pub const EXPENSIVE_CHECKS_PER_COLUMN: u64 = 4_096;

@@ -353,3 +353,41 @@ fn an_llm_decision_never_removes_a_validator_finding() {
         .iter()
         .any(|c| c.entity == "PERSON" && c.reported));
 }
+
+#[test]
+fn a_big_batch_scanned_in_parallel_parts_finds_what_one_scan_finds() {
+    // ~3 MB of joined values: over PARALLEL_SCAN_BYTES, so cut into parts
+    // (when the pool has more than one thread).
+    let c = classifier();
+    let values: Vec<String> = (0..30_000)
+        .map(|i| {
+            format!(
+                "ticket {i}: call +44 20 7946 {:04} or write to user{i}@example.com, card 4111 1111 1111 1111, \
+                 ip 10.{}.{}.7 — padding padding padding",
+                i % 10_000,
+                i % 250,
+                (i / 250) % 250
+            )
+        })
+        .collect();
+    let mut buf = Vec::new();
+    let mut starts = Vec::new();
+    for v in &values {
+        starts.push(buf.len());
+        buf.extend_from_slice(v.as_bytes());
+        buf.push(b'\n');
+    }
+    assert!(buf.len() > 2 * crate::PARALLEL_SCAN_BYTES);
+    let mut parallel = c.scan_values(&buf, &starts).unwrap();
+    let mut single = Vec::new();
+    c.with_scratch(|s| {
+        lakewarden_rules::Matcher::scan(&*c.matcher, s, &buf, &mut |id, from, to| {
+            single.push((id, from, to))
+        })
+    })
+    .unwrap();
+    parallel.sort_unstable();
+    single.sort_unstable();
+    assert!(single.len() > 100_000, "{} matches", single.len());
+    assert_eq!(parallel, single);
+}
