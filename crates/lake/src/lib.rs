@@ -13,6 +13,7 @@ pub mod discover;
 pub mod error;
 pub mod format;
 mod pinned;
+pub mod pushdown;
 pub mod read;
 pub mod sample;
 pub mod store;
@@ -22,6 +23,7 @@ pub mod uri;
 pub use discover::{discover, DatasetKind, DatasetRef, DeltaCommitFile, FileRef};
 pub use error::{LakeError, StoreErrorKind};
 pub use format::Format;
+pub use pushdown::{IdColumn, IdFilter, Pushdown};
 pub use read::{
     delta_commit_info, ChunkData, DeltaVersion, FlatColumn, ReadOptions, ReadReport, Reader,
 };

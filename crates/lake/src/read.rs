@@ -14,6 +14,7 @@ use crate::discover::{DatasetRef, FileRef};
 use crate::error::LakeError;
 use crate::format::Format;
 use crate::pinned::PinnedParquetReader;
+use crate::pushdown::{IdFilter, Pushdown, ScanFigures};
 use crate::sample::{dataset_seed, mix, rate_for, row_mask};
 use crate::text::{self, TextOptions};
 use crate::uri::LakeLocation;
@@ -66,6 +67,10 @@ pub struct ReadOptions {
     /// text formats are read whole anyway). `None`: every field. Partition
     /// columns are always added.
     pub columns: Option<Vec<String>>,
+    /// Rows the caller wants (an exact identifier search): Parquet row
+    /// groups and Delta files that cannot hold one are skipped. A hint, not
+    /// a filter: rows outside it may still come (`pushdown.rs`).
+    pub id_filter: Option<IdFilter>,
 }
 
 impl Default for ReadOptions {
@@ -77,6 +82,7 @@ impl Default for ReadOptions {
             max_bad_row_share: 0.10,
             delta_version: None,
             columns: None,
+            id_filter: None,
         }
     }
 }
@@ -92,7 +98,17 @@ pub struct ReadReport {
     pub rows_skipped: u64,
     pub file_count: u64,
     pub bytes_total: u64,
+    /// Bytes fetched: footers and the column chunks read (Parquet, Delta),
+    /// whole files (text formats).
     pub bytes_read: u64,
+    /// Files whose data was read (Parquet: a file whose every row group was
+    /// skipped had only its footer read; Delta: files the scan opened).
+    pub files_read: u64,
+    /// Row groups read and skipped by `id_filter` (Delta: of opened files).
+    pub row_groups_read: u64,
+    pub row_groups_skipped: u64,
+    /// Whether `id_filter` was pushed down.
+    pub pushdown: Pushdown,
     /// Delta table version scanned.
     pub version: Option<i64>,
     /// A Delta table's versions still in its log (time travel can reach
@@ -214,11 +230,25 @@ impl Reader {
                     file.name()
                 ));
             }
-            let groups = choose_row_groups(
+            let mut groups = choose_row_groups(
                 seed ^ mix(file_idx as u64),
                 (0..n_groups).map(|i| md.row_group(i).num_rows().max(0) as u64),
                 quota,
             );
+            if let Some(filter) = &opts.id_filter {
+                let schema = builder.schema();
+                match crate::pushdown::parquet_row_groups(filter, schema, &md, &file.partition) {
+                    Ok(keep) => {
+                        let before = groups.len();
+                        groups.retain(|&g| keep[g]);
+                        report.row_groups_skipped += (before - groups.len()) as u64;
+                        report.pushdown.merge(Pushdown::Applied);
+                    }
+                    Err(why) => report.pushdown.merge(Pushdown::Refused(why)),
+                }
+            }
+            report.row_groups_read += groups.len() as u64;
+            report.files_read += u64::from(!groups.is_empty());
             let rows_in_groups: u64 = groups
                 .iter()
                 .map(|&i| md.row_group(i).num_rows() as u64)
@@ -387,6 +417,7 @@ impl Reader {
             report.rows_sampled += stats.rows_sampled;
             report.rows_skipped += stats.bad_rows;
             report.bytes_read += file.size;
+            report.files_read += 1;
             if stats.bad_rows > 0 {
                 report.notes.push(format!(
                     "{}: skipped {} malformed rows (first at line {})",
@@ -447,7 +478,6 @@ impl Reader {
             .collect();
         report.file_count = live.len() as u64;
         report.bytes_total = live_files.iter().map(|f| f.size).sum();
-        report.bytes_read = report.bytes_total;
         table
             .update_datafusion_session(&self.ctx.state())
             .map_err(|e| LakeError::corrupt(uri, format!("cannot prepare the Delta scan: {e}")))?;
@@ -472,10 +502,35 @@ impl Reader {
                 .select_columns(&present)
                 .map_err(|e| LakeError::corrupt(uri, format!("cannot plan the Delta scan: {e}")))?;
         }
-        let mut stream = df
-            .execute_stream()
+        if let Some(filter) = &opts.id_filter {
+            let pushed = match filter.predicate(df.schema().as_arrow(), &[]) {
+                Ok(predicate) => {
+                    df = df.filter(predicate).map_err(|e| {
+                        LakeError::corrupt(uri, format!("cannot plan the Delta scan: {e}"))
+                    })?;
+                    Pushdown::Applied
+                }
+                Err(why) => Pushdown::Refused(why),
+            };
+            report.pushdown = pushed;
+        }
+        let plan = df
+            .create_physical_plan()
             .await
-            .map_err(|e| LakeError::corrupt(uri, format!("cannot scan the Delta table: {e}")))?;
+            .map_err(|e| LakeError::corrupt(uri, format!("cannot plan the Delta scan: {e}")))?;
+        let mut stream =
+            datafusion::physical_plan::execute_stream(Arc::clone(&plan), self.ctx.task_ctx())
+                .map_err(|e| {
+                    LakeError::corrupt(uri, format!("cannot scan the Delta table: {e}"))
+                })?;
+        // What the scan fetched, from its Parquet metrics (log reads apart).
+        let record = |report: &mut ReadReport| {
+            let fetched = ScanFigures::of(&plan);
+            report.bytes_read = fetched.bytes;
+            report.files_read = fetched.files;
+            report.row_groups_read = fetched.row_groups_read;
+            report.row_groups_skipped = fetched.row_groups_skipped;
+        };
         // Row count first from the log's statistics when the sample needs a rate.
         let seed = dataset_seed(&ds.relative_path, &version.unwrap_or(0).to_string());
         let est_rows = estimate_rows(report.bytes_total);
@@ -494,9 +549,11 @@ impl Reader {
             row += len as u64;
             report.rows_sampled += batch.num_rows() as u64;
             if tx.send(ChunkData::Arrow(batch)).await.is_err() {
+                record(report);
                 return Ok(());
             }
         }
+        record(report);
         Ok(())
     }
 }
