@@ -844,6 +844,16 @@ fn rtbf_pushes_an_exact_id_down_and_finds_the_same_rows_as_without() {
     assert_eq!(pushed["occurrences"], baseline["occurrences"]);
     assert_eq!(pushed["datasets"], baseline["datasets"]);
 
+    // The row filters hand only the rows that can match to the comparison.
+    for (name, rows, all_rows) in [
+        ("text_ids.parquet", 2, 10_000),
+        ("int_ids.parquet", 1, 10_000),
+        ("no_stats.parquet", 1, 1_000),
+        ("accounts", 1, 4_000),
+    ] {
+        assert_eq!(n(read_of(&pushed, name), "rows_read"), rows, "{name}");
+        assert_eq!(n(read_of(&baseline, name), "rows_read"), all_rows, "{name}");
+    }
     for (name, groups_read, groups_total) in
         [("text_ids.parquet", 2, 20), ("int_ids.parquet", 1, 10)]
     {

@@ -14,12 +14,17 @@
 //!   or above U+0085). Bloom filters are not used: they answer for the exact
 //!   stored bytes only.
 //! * integer columns: `IN (ids that parse as integers and fit the type)`.
-//! * any other type (decimals, floats, dates, binary, nested): refused —
-//!   their rendered text is what is compared, and its order is not the
-//!   stored order.
+//! * boolean columns: `= true` / `= false` for the ids `true` / `false`
+//!   (their text form), nothing for other ids.
+//! * any other type (decimals, floats, dates, binary, dictionaries,
+//!   nested): refused — their rendered text is what is compared, and its
+//!   order is not the stored order.
 //!
 //! Parquet: row groups are pruned with DataFusion's `PruningPredicate`
-//! over the footer's column-chunk statistics ([`parquet_row_groups`]);
+//! over the footer's column-chunk statistics ([`parquet_row_groups`]), and
+//! in the row groups read, a row filter ([`parquet_row_filter`]) decodes the
+//! filter's columns first so that the others are decoded for the rows the
+//! predicate keeps only;
 //! byte-array statistics are ignored when the file does not declare the
 //! unsigned sort order or uses the deprecated min/max fields (old writers
 //! compared signed bytes). Min/max truncated by the writer remain bounds.
@@ -30,8 +35,9 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, UInt64Array};
+use arrow::array::{ArrayRef, AsArray, BooleanArray, RecordBatch, UInt64Array};
 use arrow::datatypes::{DataType, Schema, SchemaRef};
+use arrow::error::ArrowError;
 use datafusion::common::{Column, DFSchema, ScalarValue};
 use datafusion::datasource::physical_plan::FileScanConfig;
 use datafusion::datasource::source::DataSourceExec;
@@ -44,8 +50,11 @@ use datafusion::physical_optimizer::pruning::{PruningPredicateBuilder, PruningSt
 use datafusion::physical_plan::metrics::MetricValue;
 use datafusion::physical_plan::ExecutionPlan;
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
+use parquet::arrow::arrow_reader::{ArrowPredicateFn, RowFilter};
+use parquet::arrow::ProjectionMask;
 use parquet::basic::{ColumnOrder, SortOrder, Type as PhysicalType};
 use parquet::file::metadata::ParquetMetaData;
+use parquet::schema::types::SchemaDescriptor;
 
 /// The rows a reader may keep: some column of `columns` holds one of its
 /// identifiers. See the module documentation for what "holds" means.
@@ -159,6 +168,18 @@ fn column_predicate(name: &str, dt: &DataType, ids: &BTreeSet<String>) -> Result
                 column.in_list(values, false)
             })
         }
+        DataType::Boolean => {
+            let values: Vec<Expr> = ["true", "false"]
+                .into_iter()
+                .filter(|t| ids.contains(*t))
+                .map(|t| lit(t == "true"))
+                .collect();
+            Ok(if values.is_empty() {
+                lit(false)
+            } else {
+                column.in_list(values, false)
+            })
+        }
         other => Err(format!(
             "column {name} is {other}: its text form is compared, which statistics do not bound"
         )),
@@ -207,6 +228,52 @@ pub fn parquet_row_groups(
     pruning
         .prune(&RowGroupStatistics { schema, md })
         .map_err(|e| format!("cannot prune with the predicate: {e}"))
+}
+
+/// A row filter for one Parquet file: the filter's columns are decoded
+/// first and only the rows the predicate keeps are decoded for the other
+/// columns. `None` when no filter column is in the file (the predicate is a
+/// constant then, which row-group pruning has applied).
+pub fn parquet_row_filter(
+    filter: &IdFilter,
+    schema: &SchemaRef,
+    descr: &SchemaDescriptor,
+    partition: &[(String, String)],
+) -> Result<Option<RowFilter>, String> {
+    let expr = filter.predicate(schema, partition)?;
+    // In file order: the order the predicate's batch has its columns in.
+    let roots: BTreeSet<usize> = filter
+        .columns
+        .iter()
+        .filter_map(|c| schema.index_of(&c.name).ok())
+        .collect();
+    if roots.is_empty() {
+        return Ok(None);
+    }
+    let roots: Vec<usize> = roots.into_iter().collect();
+    let projected = schema
+        .project(&roots)
+        .map_err(|e| format!("cannot plan the row filter: {e}"))?;
+    let df_schema =
+        DFSchema::try_from(projected).map_err(|e| format!("cannot plan the row filter: {e}"))?;
+    let physical = create_physical_expr(
+        &expr,
+        &df_schema,
+        &ExecutionProps::new(),
+        &PhysicalPlanningContext::default(),
+    )
+    .map_err(|e| format!("cannot plan the row filter: {e}"))?;
+    let mask = ProjectionMask::roots(descr, roots);
+    let predicate = ArrowPredicateFn::new(mask, move |batch: RecordBatch| {
+        // A fixed message: an evaluation error could quote a value.
+        let failed = || ArrowError::ComputeError("the identifier row filter failed".into());
+        let kept = physical
+            .evaluate(&batch)
+            .and_then(|v| v.into_array(batch.num_rows()))
+            .map_err(|_| failed())?;
+        kept.as_boolean_opt().cloned().ok_or_else(failed)
+    });
+    Ok(Some(RowFilter::new(vec![Box::new(predicate)])))
 }
 
 /// A Parquet footer's row-group statistics, as DataFusion's pruning asks.
@@ -354,7 +421,7 @@ fn collect_figures(plan: &Arc<dyn ExecutionPlan>, out: &mut ScanFigures) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{RecordBatch, StringArray};
+    use arrow::array::StringArray;
     use arrow::datatypes::Field;
     use parquet::arrow::ArrowWriter;
     use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -490,6 +557,50 @@ mod tests {
             filter("region", &["us"]).predicate(&schema, &part).unwrap(),
             lit(false)
         );
+    }
+
+    #[test]
+    fn the_row_filter_keeps_every_row_that_trims_to_an_id() {
+        let batch = RecordBatch::try_from_iter([
+            (
+                "id",
+                Arc::new(StringArray::from(vec!["a", " b ", "c", "b", "b\u{2003}"])) as ArrayRef,
+            ),
+            (
+                "other",
+                Arc::new(StringArray::from(vec!["1", "2", "3", "4", "5"])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let mut buf = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut buf, batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            bytes::Bytes::from(buf),
+        )
+        .unwrap();
+        let rows = parquet_row_filter(
+            &filter("id", &["b"]),
+            builder.schema(),
+            builder.metadata().file_metadata().schema_descr(),
+            &[],
+        )
+        .unwrap()
+        .expect("the file has the column");
+        let kept: Vec<String> = builder
+            .with_row_filter(rows)
+            .build()
+            .unwrap()
+            .flat_map(|b| {
+                let b = b.unwrap();
+                let other = b.column(1).as_string::<i32>().clone();
+                (0..b.num_rows())
+                    .map(move |i| other.value(i).to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(kept, vec!["2", "4", "5"]);
     }
 
     #[test]

@@ -235,14 +235,28 @@ impl Reader {
                 (0..n_groups).map(|i| md.row_group(i).num_rows().max(0) as u64),
                 quota,
             );
+            let mut row_filter = None;
             if let Some(filter) = &opts.id_filter {
                 let schema = builder.schema();
-                match crate::pushdown::parquet_row_groups(filter, schema, &md, &file.partition) {
-                    Ok(keep) => {
+                let descr = md.file_metadata().schema_descr();
+                let pruned =
+                    crate::pushdown::parquet_row_groups(filter, schema, &md, &file.partition)
+                        .and_then(|keep| {
+                            let rows = crate::pushdown::parquet_row_filter(
+                                filter,
+                                schema,
+                                descr,
+                                &file.partition,
+                            )?;
+                            Ok((keep, rows))
+                        });
+                match pruned {
+                    Ok((keep, rows)) => {
                         let before = groups.len();
                         groups.retain(|&g| keep[g]);
                         report.row_groups_skipped += (before - groups.len()) as u64;
                         report.pushdown.merge(Pushdown::Applied);
+                        row_filter = rows;
                     }
                     Err(why) => report.pushdown.merge(Pushdown::Refused(why)),
                 }
@@ -299,11 +313,14 @@ impl Reader {
                 }
                 None => builder,
             };
-            let mut stream = builder
+            let builder = builder
                 .with_row_groups(groups)
-                .with_batch_size(opts.batch_size)
-                .build()
-                .map_err(|e| parquet_error(&uri, e))?;
+                .with_batch_size(opts.batch_size);
+            let builder = match row_filter {
+                Some(f) => builder.with_row_filter(f),
+                None => builder,
+            };
+            let mut stream = builder.build().map_err(|e| parquet_error(&uri, e))?;
             let file_seed = seed ^ mix(file_idx as u64 + 1);
             let mut row = 0u64;
             while let Some(batch) = stream.next().await {

@@ -374,6 +374,9 @@ pub struct DatasetRead {
     /// opened; files skipped by the log's statistics are not opened).
     pub row_groups_read: Option<u64>,
     pub row_groups_skipped: Option<u64>,
+    /// Rows handed to the comparison (a pushed-down read leaves out rows
+    /// that cannot match: Parquet's row filter, Delta's scan filter).
+    pub rows_read: u64,
     /// Footers and column chunks fetched (text formats: whole files).
     pub bytes_read: u64,
     pub bytes_total: u64,
@@ -1102,6 +1105,7 @@ async fn read_dataset(
         files_total: r.file_count,
         row_groups_read: row_groups.then_some(r.row_groups_read),
         row_groups_skipped: row_groups.then_some(r.row_groups_skipped),
+        rows_read: r.rows_sampled,
         bytes_read: r.bytes_read,
         bytes_total: r.bytes_total,
     });
