@@ -97,9 +97,9 @@ print(f"\nrtbf, one customer_id: {rows} rows in {len(pushed['datasets'])} datase
       "the same with and without pushdown")
 print("| measure | pushdown | --no-pushdown | ratio |\n|---|---|---|---|")
 print(f"| wall time | {t5 - t4:.2f} s | {t6 - t5:.2f} s | **{(t5 - t4) / (t6 - t5):.3f}** |")
-for key in ("bytes_read", "row_groups_read", "files_read"):
+for key in ("bytes_read", "row_groups_read", "rows_read", "files_read"):
     p, b = total(pushed, key), total(base, key)
-    print(f"| {key} | {p:,} | {b:,} | **{p / max(b, 1):.3f}** |")
+    print(f"| {key} | {p:,} | {b:,} | **{p / max(b, 1):.3g}** |")
 print(f"| datasets pushed down | {sum(d['pushdown'] == 'pushed_down' for d in pushed['read']['datasets'])}"
       f" of {len(pushed['read']['datasets'])} | | |")
 EOF

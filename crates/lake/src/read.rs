@@ -90,7 +90,8 @@ impl Default for ReadOptions {
 /// Facts about one dataset read.
 #[derive(Debug, Clone, Default)]
 pub struct ReadReport {
-    /// Rows in the dataset (exact: footers, full text reads or the Delta scan).
+    /// Rows in the dataset (exact: footers, full text reads or the Delta
+    /// scan; a Delta scan with an `id_filter` counts the rows it returned).
     pub row_count: u64,
     /// Rows handed to the classifier.
     pub rows_sampled: u64,
@@ -522,8 +523,8 @@ impl Reader {
         if let Some(filter) = &opts.id_filter {
             let pushed = match filter.predicate(df.schema().as_arrow(), &[]) {
                 Ok(predicate) => {
-                    df = df.filter(predicate).map_err(|e| {
-                        LakeError::corrupt(uri, format!("cannot plan the Delta scan: {e}"))
+                    df = df.filter(predicate).map_err(|_| {
+                        LakeError::corrupt(uri, "cannot plan the Delta scan with the id filter")
                     })?;
                     Pushdown::Applied
                 }
@@ -531,15 +532,23 @@ impl Reader {
             };
             report.pushdown = pushed;
         }
+        // With an id filter, DataFusion's messages can spell its literals
+        // (identifiers, some derived and never shown raw): left out.
+        let filtered = report.pushdown == Pushdown::Applied;
+        let detail = |what: &str, e: datafusion::error::DataFusionError| {
+            if filtered {
+                format!("{what} (with the id filter)")
+            } else {
+                format!("{what}: {e}")
+            }
+        };
         let plan = df
             .create_physical_plan()
             .await
-            .map_err(|e| LakeError::corrupt(uri, format!("cannot plan the Delta scan: {e}")))?;
+            .map_err(|e| LakeError::corrupt(uri, detail("cannot plan the Delta scan", e)))?;
         let mut stream =
             datafusion::physical_plan::execute_stream(Arc::clone(&plan), self.ctx.task_ctx())
-                .map_err(|e| {
-                    LakeError::corrupt(uri, format!("cannot scan the Delta table: {e}"))
-                })?;
+                .map_err(|e| LakeError::corrupt(uri, detail("cannot scan the Delta table", e)))?;
         // What the scan fetched, from its Parquet metrics (log reads apart).
         let record = |report: &mut ReadReport| {
             let fetched = ScanFigures::of(&plan);
@@ -559,7 +568,7 @@ impl Reader {
         let mut row = 0u64;
         while let Some(batch) = stream.next().await {
             let batch =
-                batch.map_err(|e| LakeError::corrupt(uri, format!("Delta scan failed: {e}")))?;
+                batch.map_err(|e| LakeError::corrupt(uri, detail("Delta scan failed", e)))?;
             let len = batch.num_rows();
             report.row_count += len as u64;
             let batch = sample_batch(uri, batch, seed, row, rate)?;
