@@ -611,6 +611,20 @@ mod tests {
     }
 
     #[test]
+    fn a_partition_value_keeps_or_skips_the_whole_file() {
+        let md = footer(
+            &[vec![Some("A")], vec![Some("B")]],
+            EnabledStatistics::Chunk,
+        );
+        let part = [("region".to_string(), "eu".to_string())];
+        let keep = |id: &str| {
+            parquet_row_groups(&filter("region", &[id]), &text_schema(), &md, &part).unwrap()
+        };
+        assert_eq!(keep("eu"), vec![true, true]);
+        assert_eq!(keep("us"), vec![false, false]);
+    }
+
+    #[test]
     fn a_refusal_wins_when_outcomes_merge() {
         let mut p = Pushdown::NotAsked;
         p.merge(Pushdown::Applied);
