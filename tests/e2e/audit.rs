@@ -716,8 +716,8 @@ fn n(v: &Value, key: &str) -> u64 {
 
 /// Predicate pushdown of an exact id: a Parquet file of 20 row groups
 /// sorted by a text `customer_id`, one sorted by an Int64 `customer_id`, one
-/// without statistics on the column, and a Delta table of 4 files with
-/// statistics in its log. With pushdown the same rows are found as with
+/// without statistics on the column, and two Delta tables of 4 files, with
+/// statistics in the log and without. With pushdown the same rows are found as with
 /// `--no-pushdown` while strictly fewer row groups, files and bytes are read.
 #[test]
 fn rtbf_pushes_an_exact_id_down_and_finds_the_same_rows_as_without() {
@@ -726,7 +726,7 @@ fn rtbf_pushes_an_exact_id_down_and_finds_the_same_rows_as_without() {
 
     let dir = tempfile::tempdir().unwrap();
     let lake = dir.path().join("lake");
-    std::fs::create_dir_all(lake.join("delta/accounts/_delta_log")).unwrap();
+    std::fs::create_dir_all(&lake).unwrap();
     let text_ids = |range: std::ops::Range<i64>| -> (ArrayRef, Vec<i64>) {
         let v: Vec<i64> = range.collect();
         let a = StringArray::from(v.iter().map(|i| format!("{i:06}")).collect::<Vec<_>>());
@@ -776,39 +776,47 @@ fn rtbf_pushes_an_exact_id_down_and_finds_the_same_rows_as_without() {
         })
         .collect();
     write_row_groups(&lake.join("no_stats.parquet"), &groups, false);
-    // Delta: 4 files of 1,000 Int64 ids each, min/max in the add actions.
+    // Delta: 4 files of 1,000 Int64 ids each, min/max in the add actions
+    // (`accounts`), or no statistics in the log at all (`accounts_no_stats`).
     let schema = serde_json::json!({"type": "struct", "fields": [
         {"name": "customer_id", "type": "long", "nullable": true, "metadata": {}},
         {"name": "email", "type": "string", "nullable": true, "metadata": {}},
         {"name": "notes", "type": "string", "nullable": true, "metadata": {}},
     ]});
-    let mut log = vec![
-        serde_json::json!({"commitInfo": {"timestamp": 1717243200000i64, "operation": "WRITE"}}),
-        serde_json::json!({"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}}),
-        serde_json::json!({"metaData": {"id": "5f0c7e8e-0d44-4a4e-9a38-2a7e7c1b9d01",
+    for (table, log_stats) in [("accounts", true), ("accounts_no_stats", false)] {
+        std::fs::create_dir_all(lake.join("delta").join(table).join("_delta_log")).unwrap();
+        let mut log = vec![
+            serde_json::json!({"commitInfo": {"timestamp": 1717243200000i64, "operation": "WRITE"}}),
+            serde_json::json!({"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}}),
+            serde_json::json!({"metaData": {"id": "5f0c7e8e-0d44-4a4e-9a38-2a7e7c1b9d01",
             "format": {"provider": "parquet", "options": {}}, "schemaString": schema.to_string(),
             "partitionColumns": [], "configuration": {}, "createdTime": 1717243200000i64}}),
-    ];
-    for f in 0..4i64 {
-        let (a, v) = int_ids(f * 1000..(f + 1) * 1000);
-        let name = format!("part-0000{f}-rtbf-pushdown-c000.snappy.parquet");
-        let path = lake.join("delta/accounts").join(&name);
-        write_row_groups(&path, &[customer_batch(a, &v)], true);
-        let stats = serde_json::json!({"numRecords": 1000,
-            "minValues": {"customer_id": f * 1000}, "maxValues": {"customer_id": f * 1000 + 999},
-            "nullCount": {"customer_id": 0}});
-        log.push(
-            serde_json::json!({"add": {"path": name, "partitionValues": {},
+        ];
+        for f in 0..4i64 {
+            let (a, v) = int_ids(f * 1000..(f + 1) * 1000);
+            let name = format!("part-0000{f}-rtbf-pushdown-c000.snappy.parquet");
+            let path = lake.join("delta").join(table).join(&name);
+            write_row_groups(&path, &[customer_batch(a, &v)], true);
+            let mut add = serde_json::json!({"path": name, "partitionValues": {},
             "size": std::fs::metadata(&path).unwrap().len(), "modificationTime": 1717243200000i64,
-            "dataChange": true, "stats": stats.to_string()}}),
-        );
+            "dataChange": true});
+            if log_stats {
+                let stats = serde_json::json!({"numRecords": 1000,
+                "minValues": {"customer_id": f * 1000}, "maxValues": {"customer_id": f * 1000 + 999},
+                "nullCount": {"customer_id": 0}});
+                add["stats"] = stats.to_string().into();
+            }
+            log.push(serde_json::json!({ "add": add }));
+        }
+        let log: String = log.iter().map(|v| v.to_string() + "\n").collect();
+        std::fs::write(
+            lake.join("delta")
+                .join(table)
+                .join("_delta_log/00000000000000000000.json"),
+            log,
+        )
+        .unwrap();
     }
-    let log: String = log.iter().map(|v| v.to_string() + "\n").collect();
-    std::fs::write(
-        lake.join("delta/accounts/_delta_log/00000000000000000000.json"),
-        log,
-    )
-    .unwrap();
 
     let catalog = dir.path().join("c");
     let o = scan(&catalog, &[&lake], &[]);
@@ -835,6 +843,7 @@ fn rtbf_pushes_an_exact_id_down_and_finds_the_same_rows_as_without() {
         rows_by_dataset(&pushed),
         vec![
             ("accounts".to_string(), 1),
+            ("accounts_no_stats".to_string(), 1),
             ("int_ids.parquet".to_string(), 1),
             ("no_stats.parquet".to_string(), 1),
             ("text_ids.parquet".to_string(), 2),
@@ -890,6 +899,21 @@ fn rtbf_pushes_an_exact_id_down_and_finds_the_same_rows_as_without() {
     assert_eq!(n(b, "files_read"), 4, "{b}");
     assert!(n(p, "bytes_read") < n(b, "bytes_read"), "{p} vs {b}");
     assert!(n(b, "bytes_read") < n(b, "bytes_total"), "{b}");
+    // Without statistics in the log every file is opened, and the footers'
+    // statistics still leave one row group.
+    let (p, b) = (
+        read_of(&pushed, "accounts_no_stats"),
+        read_of(&baseline, "accounts_no_stats"),
+    );
+    assert_eq!(p["pushdown"], "pushed_down", "{p}");
+    assert_eq!(n(p, "files_read"), 4, "{p}");
+    assert_eq!(
+        (n(p, "row_groups_read"), n(p, "row_groups_skipped")),
+        (1, 3),
+        "{p}"
+    );
+    assert_eq!(n(b, "row_groups_read"), 4, "{b}");
+    assert!(n(p, "bytes_read") < n(b, "bytes_read"), "{p} vs {b}");
     assert!(
         n(&pushed["read"], "bytes_read") < n(&baseline["read"], "bytes_read"),
         "{} vs {}",
@@ -904,6 +928,7 @@ fn rtbf_pushes_an_exact_id_down_and_finds_the_same_rows_as_without() {
         rows_by_dataset(&pushed),
         vec![
             ("accounts".to_string(), 1),
+            ("accounts_no_stats".to_string(), 1),
             ("int_ids.parquet".to_string(), 1)
         ],
         "{pushed}"
@@ -932,5 +957,5 @@ fn rtbf_pushes_an_exact_id_down_and_finds_the_same_rows_as_without() {
         str_of(d, "pushdown_reason").contains("email normaliser"),
         "{d}"
     );
-    assert_eq!(rows_by_dataset(&r).len(), 4, "{r}");
+    assert_eq!(rows_by_dataset(&r).len(), 5, "{r}");
 }
