@@ -2,7 +2,12 @@
 # RTBF benchmark: `lakewarden rtbf` for one subject on a generated lake of
 # >= 1M rows — wall time, and bytes read against the lake's size, with a
 # plain `lakewarden scan --full` of the same lake in the same run as the
-# time baseline (what reading everything costs).
+# time baseline (what reading everything costs). Then one `customer_id`
+# subject (an exact id: pushed down into the reads) with and without
+# predicate pushdown (the hidden `--no-pushdown`), in the same run: time
+# ratio, and bytes / row groups read. The lake's customer ids are clustered
+# (`gen_bench_lake --clustered-ids`, sequential ids in 16 row groups per
+# file), as in a table appended in id order.
 #
 #   scripts/bench-rtbf.sh
 #
@@ -24,11 +29,13 @@ log() { printf 'bench-rtbf: %s\n' "$*" >&2; }
 
 cargo build -q --profile "$profile" -p lakewarden-cli -p lakewarden-benches --bins >&2
 bin="$out_dir/lakewarden"
-lake="$bench_dir/rtbf-lake-v1-${datasets}ds"
+# v2: clustered customer ids, 16 row groups of 16,384 rows per file.
+lake="$bench_dir/rtbf-lake-v2-${datasets}ds"
 if [[ ! -f "$lake/manifest.txt" ]]; then
   log "generating a lake of $datasets datasets into $lake"
   rm -rf "$lake"
-  "$out_dir/gen_bench_lake" --out "$lake" --mb 1 --datasets "$datasets" >&2
+  "$out_dir/gen_bench_lake" --out "$lake" --mb 1 --datasets "$datasets" \
+    --clustered-ids --rows-per-group 16384 --groups-per-file 16 >&2
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -43,6 +50,9 @@ py="$(bash scripts/python-env.sh scripts/requirements-fixtures.txt)/bin/python"
 email=$("$py" -c 'import sys, pyarrow.parquet as pq
 col = pq.read_table(sys.argv[1], columns=["email"]).column(0).drop_null()
 print(col[1000].as_py())' "$first")
+customer_id=$("$py" -c 'import sys, pyarrow.parquet as pq
+col = pq.read_table(sys.argv[1], columns=["customer_id"]).column(0)
+print(col[150000].as_py())' "$first")
 
 log "rtbf for one subject"
 t0=$(secs)
@@ -52,8 +62,15 @@ log "baseline: scan --full of the same lake (reads and classifies everything)"
 t2=$(secs)
 "$bin" scan "$lake" --catalog "$work/full" --quiet --full
 t3=$(secs)
+log "rtbf for one customer_id: with predicate pushdown, then without"
+t4=$(secs)
+"$bin" rtbf --catalog "$catalog" --subject "customer_id=$customer_id" --format json >"$work/id.json"
+t5=$(secs)
+"$bin" rtbf --catalog "$catalog" --subject "customer_id=$customer_id" --format json --no-pushdown >"$work/id-base.json"
+t6=$(secs)
 
-python3 - "$work/rtbf.json" "$t0" "$t1" "$t2" "$t3" "$profile" <<'EOF'
+python3 - "$work/rtbf.json" "$t0" "$t1" "$t2" "$t3" "$profile" \
+  "$work/id.json" "$work/id-base.json" "$t4" "$t5" "$t6" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 t0, t1, t2, t3 = map(float, sys.argv[2:6])
@@ -66,4 +83,23 @@ print(f"| scan --full wall time (baseline) | {t3 - t2:.2f} s |")
 print(f"| rtbf / scan --full | {(t1 - t0) / (t3 - t2):.3f} |")
 print(f"| bytes read / lake bytes | {read['bytes_read']} / {read['lake_bytes']} = {read['bytes_read'] / max(read['lake_bytes'], 1):.3f} |")
 print(f"| datasets / columns read | {read['datasets_read']} / {read['columns_read']} |")
+
+pushed, base = json.load(open(sys.argv[7])), json.load(open(sys.argv[8]))
+t4, t5, t6 = map(float, sys.argv[9:12])
+def found(r):
+    return sorted((o["dataset_uri"], o["column_path"], o["rows"]) for o in r["occurrences"])
+if found(pushed) != found(base):
+    sys.exit("bench-rtbf: pushdown and --no-pushdown found different rows")
+def total(r, key):
+    return sum(d[key] or 0 for d in r["read"]["datasets"])
+rows = sum(d["rows"] for d in pushed["datasets"])
+print(f"\nrtbf, one customer_id: {rows} rows in {len(pushed['datasets'])} datasets, "
+      "the same with and without pushdown")
+print("| measure | pushdown | --no-pushdown | ratio |\n|---|---|---|---|")
+print(f"| wall time | {t5 - t4:.2f} s | {t6 - t5:.2f} s | **{(t5 - t4) / (t6 - t5):.3f}** |")
+for key in ("bytes_read", "row_groups_read", "rows_read", "files_read"):
+    p, b = total(pushed, key), total(base, key)
+    print(f"| {key} | {p:,} | {b:,} | **{p / max(b, 1):.3g}** |")
+print(f"| datasets pushed down | {sum(d['pushdown'] == 'pushed_down' for d in pushed['read']['datasets'])}"
+      f" of {len(pushed['read']['datasets'])} | | |")
 EOF

@@ -3,7 +3,14 @@
 //! ```text
 //! gen_bench_lake --out DIR [--mb 512] [--seed N] [--datasets 8]
 //!                [--rows-per-group 131072] [--groups-per-file 2] [--threads N]
+//!                [--clustered-ids]
 //! ```
+//!
+//! `--clustered-ids` makes `customer_id` of the customer tables a sequential
+//! `C000000000`-style id instead of a UUID: ids clustered by file and row
+//! group, as in a table appended in id order, so that an exact id search can
+//! skip row groups by their statistics (`scripts/bench-rtbf.sh`). Without
+//! it the output is unchanged.
 //!
 //! Layout (each dataset is a folder of `part-*.parquet` files, which
 //! lakewarden's discovery takes as one dataset):
@@ -138,6 +145,7 @@ struct Args {
     rows_per_group: usize,
     groups_per_file: usize,
     threads: usize,
+    clustered_ids: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -151,6 +159,7 @@ fn parse_args() -> Result<Args> {
         threads: std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
+        clustered_ids: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -163,6 +172,7 @@ fn parse_args() -> Result<Args> {
             "--rows-per-group" => a.rows_per_group = val()?.parse()?,
             "--groups-per-file" => a.groups_per_file = val()?.parse()?,
             "--threads" => a.threads = val()?.parse::<usize>()?.max(1),
+            "--clustered-ids" => a.clustered_ids = true,
             other => bail!("unknown argument {other}"),
         }
     }
@@ -187,17 +197,29 @@ fn schema(cols: &[(&str, Col)]) -> SchemaRef {
     ))
 }
 
-/// One batch of `n` rows; returns it with its string bytes.
+/// One batch of `n` rows; returns it with its string bytes. With
+/// `clustered_ids`, `customer_id` is `C` and the zero-padded row number.
 fn batch(
     g: &mut Gen,
     schema: &SchemaRef,
     cols: &[(&str, Col)],
     first_id: i64,
     n: usize,
+    clustered_ids: bool,
 ) -> Result<(RecordBatch, u64)> {
     let mut string_bytes = 0u64;
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(cols.len());
-    for (_, c) in cols {
+    for (name, c) in cols {
+        if clustered_ids && *name == "customer_id" {
+            let mut b = StringBuilder::with_capacity(n, n * 10);
+            for i in 0..n as i64 {
+                let v = format!("C{:09}", first_id + i);
+                string_bytes += v.len() as u64;
+                b.append_value(v);
+            }
+            arrays.push(Arc::new(b.finish()));
+            continue;
+        }
         match c {
             Col::Id => {
                 let mut b = Int64Builder::with_capacity(n);
@@ -261,7 +283,7 @@ fn gen_dataset(a: &Args, root: &Path, index: usize, budget: u64) -> Result<(Stri
         let mut written = 0usize;
         while written < rows_per_file {
             let n = CHUNK.min(rows_per_file - written);
-            let (b, sb) = batch(&mut g, &schema, cols, st.rows as i64, n)?;
+            let (b, sb) = batch(&mut g, &schema, cols, st.rows as i64, n, a.clustered_ids)?;
             w.write(&b)?;
             written += n;
             st.rows += n as u64;
@@ -341,13 +363,18 @@ fn main() -> Result<()> {
     }
     let mut m = format!(
         "seed={}\nmb={}\ndatasets={}\nrows_per_group={}\ngroups_per_file={}\n\
-         rows={}\nstring_bytes={}\ndisk_bytes={}\nfiles={}\nrow_groups={}\n\
+         {}rows={}\nstring_bytes={}\ndisk_bytes={}\nfiles={}\nrow_groups={}\n\
          half_rows={}\nhalf_string_bytes={}\nhalf_disk_bytes={}\n",
         a.seed,
         a.mb,
         a.datasets,
         a.rows_per_group,
         a.groups_per_file,
+        if a.clustered_ids {
+            "clustered_ids=true\n"
+        } else {
+            ""
+        },
         total.rows,
         total.string_bytes,
         total.disk_bytes,

@@ -223,6 +223,10 @@ pub struct RtbfArgs {
     expand: bool,
     #[arg(long, value_enum, default_value_t = RtbfFormat::Table)]
     format: RtbfFormat,
+    /// Read without predicate pushdown: the baseline that tests and
+    /// `scripts/bench-rtbf.sh` compare the pushed-down reads with.
+    #[arg(long, hide = true)]
+    no_pushdown: bool,
     #[command(flatten)]
     catalog: CatalogArg,
     #[command(flatten)]
@@ -246,6 +250,7 @@ pub async fn rtbf_cmd(a: RtbfArgs) -> Result<u8> {
         &RtbfOptions {
             expand: a.expand,
             hash_key: std::env::var("LAKEWARDEN_RTBF_KEY").ok(),
+            no_pushdown: a.no_pushdown,
         },
     )
     .await?;
@@ -271,6 +276,27 @@ fn print_report(r: &RtbfReport) {
         r.read.bytes_read,
         r.read.lake_bytes
     );
+    let pushed: Vec<_> = r
+        .read
+        .datasets
+        .iter()
+        .filter(|d| d.pushdown == "pushed_down")
+        .collect();
+    if !pushed.is_empty() {
+        let sum = |f: fn(&&lakewarden_query::rtbf::DatasetRead) -> u64| -> u64 {
+            pushed.iter().map(f).sum()
+        };
+        println!(
+            "  identifiers pushed down into {} of them: {} of {} row groups, {} of {} files, {} of {} bytes read",
+            pushed.len(),
+            sum(|d| d.row_groups_read.unwrap_or(0)),
+            sum(|d| d.row_groups_read.unwrap_or(0) + d.row_groups_skipped.unwrap_or(0)),
+            sum(|d| d.files_read),
+            sum(|d| d.files_total),
+            sum(|d| d.bytes_read),
+            sum(|d| d.bytes_total),
+        );
+    }
     for d in &r.derived_identifiers {
         println!(
             "  derived {} ({}): {} hash {} — found in {}",

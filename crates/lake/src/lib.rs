@@ -14,6 +14,7 @@ pub mod discover;
 pub mod error;
 pub mod format;
 mod pinned;
+pub mod pushdown;
 pub mod read;
 pub mod sample;
 pub mod store;
@@ -24,6 +25,7 @@ pub use budget::{parse_size, BudgetStats, MemoryBudget};
 pub use discover::{discover, DatasetKind, DatasetRef, DeltaCommitFile, FileRef};
 pub use error::{LakeError, StoreErrorKind};
 pub use format::Format;
+pub use pushdown::{IdColumn, IdFilter, Pushdown};
 pub use read::{
     delta_commit_info, ChunkData, DeltaVersion, FlatColumn, ReadOptions, ReadReport, Reader,
 };

@@ -15,6 +15,7 @@ use crate::discover::{DatasetRef, FileRef};
 use crate::error::LakeError;
 use crate::format::Format;
 use crate::pinned::PinnedParquetReader;
+use crate::pushdown::{IdFilter, Pushdown, ScanFigures};
 use crate::sample::{dataset_seed, mix, rate_for, row_mask};
 use crate::text::{self, TextOptions};
 use crate::uri::LakeLocation;
@@ -78,6 +79,10 @@ pub struct ReadOptions {
     /// Small text files fetched ahead of the one being parsed (1: none
     /// ahead; a benchmark baseline).
     pub prefetch_files: usize,
+    /// Rows the caller wants (an exact identifier search): Parquet row
+    /// groups and Delta files that cannot hold one are skipped. A hint, not
+    /// a filter: rows outside it may still come (`pushdown.rs`).
+    pub id_filter: Option<IdFilter>,
 }
 
 impl Default for ReadOptions {
@@ -92,6 +97,7 @@ impl Default for ReadOptions {
             memory: MemoryBudget::unlimited(),
             columns_apart: false,
             prefetch_files: TEXT_PREFETCH_FILES,
+            id_filter: None,
         }
     }
 }
@@ -99,7 +105,8 @@ impl Default for ReadOptions {
 /// Facts about one dataset read.
 #[derive(Debug, Clone, Default)]
 pub struct ReadReport {
-    /// Rows in the dataset (exact: footers, full text reads or the Delta scan).
+    /// Rows in the dataset (exact: footers, full text reads or the Delta
+    /// scan; a Delta scan with an `id_filter` counts the rows it returned).
     pub row_count: u64,
     /// Rows handed to the classifier.
     pub rows_sampled: u64,
@@ -107,7 +114,17 @@ pub struct ReadReport {
     pub rows_skipped: u64,
     pub file_count: u64,
     pub bytes_total: u64,
+    /// Bytes fetched: footers and the column chunks read (Parquet, Delta),
+    /// whole files (text formats).
     pub bytes_read: u64,
+    /// Files whose data was read (Parquet: a file whose every row group was
+    /// skipped had only its footer read; Delta: files the scan opened).
+    pub files_read: u64,
+    /// Row groups read and skipped by `id_filter` (Delta: of opened files).
+    pub row_groups_read: u64,
+    pub row_groups_skipped: u64,
+    /// Whether `id_filter` was pushed down.
+    pub pushdown: Pushdown,
     /// Delta table version scanned.
     pub version: Option<i64>,
     /// A Delta table's versions still in its log (time travel can reach
@@ -230,11 +247,41 @@ impl Reader {
                     file.name()
                 ));
             }
-            let groups = choose_row_groups(
+            let mut groups = choose_row_groups(
                 seed ^ mix(file_idx as u64),
                 (0..n_groups).map(|i| md.row_group(i).num_rows().max(0) as u64),
                 quota,
             );
+            // A row filter is not `Clone`: each stream below gets its own.
+            let mut row_filtered = None;
+            if let Some(filter) = &opts.id_filter {
+                let schema = meta.schema();
+                let descr = md.file_metadata().schema_descr();
+                let pruned =
+                    crate::pushdown::parquet_row_groups(filter, schema, &md, &file.partition)
+                        .and_then(|keep| {
+                            // Checked once here; rebuilt per stream.
+                            crate::pushdown::parquet_row_filter(
+                                filter,
+                                schema,
+                                descr,
+                                &file.partition,
+                            )?;
+                            Ok(keep)
+                        });
+                match pruned {
+                    Ok(keep) => {
+                        let before = groups.len();
+                        groups.retain(|&g| keep[g]);
+                        report.row_groups_skipped += (before - groups.len()) as u64;
+                        report.pushdown.merge(Pushdown::Applied);
+                        row_filtered = Some(filter);
+                    }
+                    Err(why) => report.pushdown.merge(Pushdown::Refused(why)),
+                }
+            }
+            report.row_groups_read += groups.len() as u64;
+            report.files_read += u64::from(!groups.is_empty());
             let rows_in_groups: u64 = groups
                 .iter()
                 .map(|&i| md.row_group(i).num_rows() as u64)
@@ -292,15 +339,31 @@ impl Reader {
                         md.file_metadata().schema_descr(),
                         unit.roots.iter().copied(),
                     );
-                    let mut stream = ParquetRecordBatchStreamBuilder::new_with_metadata(
+                    let builder = ParquetRecordBatchStreamBuilder::new_with_metadata(
                         reader.clone(),
                         meta.clone(),
                     )
                     .with_projection(mask)
                     .with_row_groups(vec![g])
-                    .with_batch_size(opts.batch_size)
-                    .build()
-                    .map_err(|e| parquet_error(&uri, e))?;
+                    .with_batch_size(opts.batch_size);
+                    // The row filter needs whole rows: only on a row group read
+                    // in one unit (an id filter is a hint, rows may pass anyway).
+                    let row_filter = match row_filtered {
+                        Some(filter) if units.len() == 1 => crate::pushdown::parquet_row_filter(
+                            filter,
+                            meta.schema(),
+                            md.file_metadata().schema_descr(),
+                            &file.partition,
+                        )
+                        .ok()
+                        .flatten(),
+                        _ => None,
+                    };
+                    let builder = match row_filter {
+                        Some(f) => builder.with_row_filter(f),
+                        None => builder,
+                    };
+                    let mut stream = builder.build().map_err(|e| parquet_error(&uri, e))?;
                     let mut row = group_first_row;
                     while let Some(batch) = stream.next().await {
                         let batch = batch.map_err(|e| parquet_error(&uri, e))?;
@@ -452,6 +515,7 @@ impl Reader {
             report.rows_sampled += stats.rows_sampled;
             report.rows_skipped += stats.bad_rows;
             report.bytes_read += file.size;
+            report.files_read += 1;
             if stats.bad_rows > 0 {
                 report.notes.push(format!(
                     "{}: skipped {} malformed rows (first at line {})",
@@ -560,7 +624,6 @@ impl Reader {
             .collect();
         report.file_count = live.len() as u64;
         report.bytes_total = live_files.iter().map(|f| f.size).sum();
-        report.bytes_read = report.bytes_total;
         // DataFusion reads up to `target_partitions` files at once, a row
         // group each; a file's size bounds its row groups.
         let partitions = self.ctx.state().config().target_partitions().max(1) as u64;
@@ -593,10 +656,43 @@ impl Reader {
                 .select_columns(&present)
                 .map_err(|e| LakeError::corrupt(uri, format!("cannot plan the Delta scan: {e}")))?;
         }
-        let mut stream = df
-            .execute_stream()
+        if let Some(filter) = &opts.id_filter {
+            let pushed = match filter.predicate(df.schema().as_arrow(), &[]) {
+                Ok(predicate) => {
+                    df = df.filter(predicate).map_err(|_| {
+                        LakeError::corrupt(uri, "cannot plan the Delta scan with the id filter")
+                    })?;
+                    Pushdown::Applied
+                }
+                Err(why) => Pushdown::Refused(why),
+            };
+            report.pushdown = pushed;
+        }
+        // With an id filter, DataFusion's messages can spell its literals
+        // (identifiers, some derived and never shown raw): left out.
+        let filtered = report.pushdown == Pushdown::Applied;
+        let detail = |what: &str, e: datafusion::error::DataFusionError| {
+            if filtered {
+                format!("{what} (with the id filter)")
+            } else {
+                format!("{what}: {e}")
+            }
+        };
+        let plan = df
+            .create_physical_plan()
             .await
-            .map_err(|e| LakeError::corrupt(uri, format!("cannot scan the Delta table: {e}")))?;
+            .map_err(|e| LakeError::corrupt(uri, detail("cannot plan the Delta scan", e)))?;
+        let mut stream =
+            datafusion::physical_plan::execute_stream(Arc::clone(&plan), self.ctx.task_ctx())
+                .map_err(|e| LakeError::corrupt(uri, detail("cannot scan the Delta table", e)))?;
+        // What the scan fetched, from its Parquet metrics (log reads apart).
+        let record = |report: &mut ReadReport| {
+            let fetched = ScanFigures::of(&plan);
+            report.bytes_read = fetched.bytes;
+            report.files_read = fetched.files;
+            report.row_groups_read = fetched.row_groups_read;
+            report.row_groups_skipped = fetched.row_groups_skipped;
+        };
         // Row count first from the log's statistics when the sample needs a rate.
         let seed = dataset_seed(&ds.relative_path, &version.unwrap_or(0).to_string());
         let est_rows = estimate_rows(report.bytes_total);
@@ -608,16 +704,18 @@ impl Reader {
         let mut row = 0u64;
         while let Some(batch) = stream.next().await {
             let batch =
-                batch.map_err(|e| LakeError::corrupt(uri, format!("Delta scan failed: {e}")))?;
+                batch.map_err(|e| LakeError::corrupt(uri, detail("Delta scan failed", e)))?;
             let len = batch.num_rows();
             report.row_count += len as u64;
             let batch = sample_batch(uri, batch, seed, row, rate)?;
             row += len as u64;
             report.rows_sampled += batch.num_rows() as u64;
             if tx.send(ChunkData::Arrow(batch)).await.is_err() {
+                record(report);
                 return Ok(());
             }
         }
+        record(report);
         Ok(())
     }
 }

@@ -5,10 +5,18 @@
 //!    and diacritics folded, ids trimmed).
 //! 2. **Where**: only candidate columns are read — columns the catalog
 //!    classified as the kind's entity, and columns whose name matches the
-//!    kind's patterns — of datasets whose last scan succeeded. Every row of
-//!    those columns is normalised and compared (normalised matching cannot use
-//!    Parquet statistics; column pruning is what bounds the read, and the
-//!    report says how many bytes were read).
+//!    kind's patterns — of datasets whose last scan succeeded (column
+//!    pruning, always). Values are normalised and compared row by row.
+//!    **Predicate pushdown** ([`pushdown_filter`]) where the comparison is
+//!    exact: when every subject that applies to a dataset's columns is of a
+//!    kind with the `id` normaliser (trim, then exact; an integer column
+//!    compares numbers) and every such column is a top-level field, the
+//!    identifiers go to the reader as a [`IdFilter`], which skips Parquet row
+//!    groups and Delta files whose statistics rule them out. Email, phone and
+//!    name matching fold case, digits or diacritics first, so statistics
+//!    cannot bound them: those datasets are read whole (their candidate
+//!    columns). The report says, per dataset, whether the predicate was
+//!    pushed down and what was read of what (`read.datasets`).
 //! 3. **Expand** (`--expand`, one hop): in the subject's own rows, values of
 //!    other candidate columns (a customer id beside the email, a second phone)
 //!    become derived subjects and are searched for too; they are reported
@@ -43,7 +51,10 @@ use lakewarden_catalog::{
     ClassificationRow, ColumnRow, DatasetFormat, DatasetRow, DatasetStatus, DatasetVersionRow,
     Snapshot,
 };
-use lakewarden_lake::{discover, open_store, ChunkData, LakeLocation, ReadOptions, Reader};
+use lakewarden_lake::{
+    discover, open_store, ChunkData, IdColumn, IdFilter, LakeLocation, Pushdown, ReadOptions,
+    ReadReport, Reader,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -55,7 +66,9 @@ use crate::QueryError;
 
 /// Version of the JSON report (`lakewarden rtbf --format json`).
 /// 2: `time_travel` and `log_mentions`.
-pub const RTBF_SCHEMA_VERSION: u32 = 2;
+/// 3: `read.datasets` (per dataset read: pushdown, files / row groups /
+///    bytes read of the total).
+pub const RTBF_SCHEMA_VERSION: u32 = 3;
 
 /// Older versions of one Delta table searched per request (newest first).
 pub const TIME_TRAVEL_VERSIONS: usize = 10;
@@ -73,6 +86,15 @@ pub enum Normalizer {
 }
 
 impl Normalizer {
+    fn name(self) -> &'static str {
+        match self {
+            Normalizer::Email => "email",
+            Normalizer::Phone => "phone",
+            Normalizer::Name => "name",
+            Normalizer::Id => "id",
+        }
+    }
+
     /// True when `v` certainly does not normalise to `target` (a cheap test
     /// before an expensive normaliser: E.164 keeps a number's last digits, so
     /// a value whose last six digits differ cannot be the same phone).
@@ -184,6 +206,9 @@ pub struct RtbfOptions {
     /// Without one, a random per-request key is used: hashes then only
     /// correlate within one report.
     pub hash_key: Option<String>,
+    /// Read without predicate pushdown (`--no-pushdown`): the baseline the
+    /// pushdown is checked and measured against.
+    pub no_pushdown: bool,
 }
 
 /// The report. Field order and names are the documented JSON contract.
@@ -323,6 +348,38 @@ pub struct ReadStats {
     pub bytes_read: u64,
     /// Total size of the datasets in the catalog (what a naive search reads).
     pub lake_bytes: u64,
+    /// Every dataset (or older Delta version) read, in reading order.
+    pub datasets: Vec<DatasetRead>,
+}
+
+/// What one read of a dataset fetched, of what it holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetRead {
+    pub dataset_uri: String,
+    /// The older Delta version read (time travel); `None`: the scanned one.
+    pub version: Option<i64>,
+    pub format: String,
+    /// Candidate columns asked for.
+    pub columns: Vec<String>,
+    /// `pushed_down` (identifiers pushed into the read), `not_pushed_down`
+    /// (see `pushdown_reason`) or `disabled` (`--no-pushdown`).
+    pub pushdown: String,
+    /// Why the predicate was not pushed down.
+    pub pushdown_reason: Option<String>,
+    /// The identifiers were compared on these columns by the reader.
+    pub pushdown_columns: Vec<String>,
+    pub files_read: u64,
+    pub files_total: u64,
+    /// Parquet and Delta: row groups read and skipped (Delta: of the files
+    /// opened; files skipped by the log's statistics are not opened).
+    pub row_groups_read: Option<u64>,
+    pub row_groups_skipped: Option<u64>,
+    /// Rows handed to the comparison (a pushed-down read leaves out rows
+    /// that cannot match: Parquet's row filter, Delta's scan filter).
+    pub rows_read: u64,
+    /// Footers and column chunks fetched (text formats: whole files).
+    pub bytes_read: u64,
+    pub bytes_total: u64,
 }
 
 /// A subject being searched: requested or derived.
@@ -442,10 +499,14 @@ pub async fn rtbf(
         }
     }
 
+    let lake = Searchable {
+        ok: &ok,
+        candidates: &candidates,
+        no_pushdown: opts.no_pushdown,
+    };
     // Pass 1: requested subjects. Pass 2 (--expand): derived ones.
     let mut hits = search(
-        &ok,
-        &candidates,
+        &lake,
         &needles,
         opts.expand,
         &kinds,
@@ -506,8 +567,7 @@ pub async fn rtbf(
         if !derived_needles.is_empty() {
             needles.extend(derived_needles.iter().cloned());
             let second = search(
-                &ok,
-                &candidates,
+                &lake,
                 &derived_needles,
                 false,
                 &kinds,
@@ -539,8 +599,7 @@ pub async fn rtbf(
     report.retention = retention_hits(retention, &all, &findings);
     let versions: Vec<DatasetVersionRow> = snapshot.read_rows(None).await?;
     report.time_travel = time_travel(
-        &ok,
-        &candidates,
+        &lake,
         &needles,
         &versions,
         &hits.dataset_rows,
@@ -557,11 +616,19 @@ pub async fn rtbf(
     Ok(report)
 }
 
+/// What a search may read: the datasets whose last scan succeeded, their
+/// candidate columns (dataset, column_path) → kinds, and whether reads may
+/// push identifiers down.
+struct Searchable<'a> {
+    ok: &'a BTreeMap<&'a str, &'a DatasetRow>,
+    candidates: &'a BTreeMap<(String, String), BTreeSet<String>>,
+    no_pushdown: bool,
+}
+
 /// Searches the older versions of every Delta table with candidate columns
 /// (newest first, at most [`TIME_TRAVEL_VERSIONS`] per table).
 async fn time_travel(
-    ok: &BTreeMap<&str, &DatasetRow>,
-    candidates: &BTreeMap<(String, String), BTreeSet<String>>,
+    lake: &Searchable<'_>,
     needles: &[(String, Needle)],
     versions: &[DatasetVersionRow],
     latest_rows: &BTreeMap<String, u64>,
@@ -569,8 +636,12 @@ async fn time_travel(
     notes: &mut Vec<String>,
 ) -> Vec<TimeTravelHit> {
     let mut out = Vec::new();
-    for (uri, cols) in candidate_columns(candidates, needles) {
-        let Some(ds) = ok.get(uri).filter(|d| d.format == DatasetFormat::Delta) else {
+    for (uri, cols) in candidate_columns(lake.candidates, needles) {
+        let Some(ds) = lake
+            .ok
+            .get(uri)
+            .filter(|d| d.format == DatasetFormat::Delta)
+        else {
             continue;
         };
         let mut older: Vec<&DatasetVersionRow> = versions
@@ -585,18 +656,17 @@ async fn time_travel(
             ));
             older.truncate(TIME_TRAVEL_VERSIONS);
         }
-        let names: Vec<&str> = cols.keys().copied().collect();
         for v in older {
-            let read = match read_columns(ds, &names, Some(v.version)).await {
-                Ok(r) => r,
-                Err(e) => {
-                    notes.push(format!("version {} not searched: {e}", v.version));
-                    continue;
-                }
-            };
-            stats.datasets_read += 1;
-            stats.columns_read += read.columns_found;
-            stats.bytes_read += read.bytes_read;
+            let read =
+                match read_dataset(ds, &cols, needles, Some(v.version), lake.no_pushdown, stats)
+                    .await
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        notes.push(format!("version {} not searched: {e}", v.version));
+                        continue;
+                    }
+                };
             let m = match_rows(&read, &cols, needles);
             if m.rows_any.is_empty() {
                 continue;
@@ -758,8 +828,7 @@ impl Hits {
 /// Reads the candidate columns of every candidate dataset and counts rows
 /// holding a needle (each needle only in columns of its kind).
 async fn search(
-    ok: &BTreeMap<&str, &DatasetRow>,
-    candidates: &BTreeMap<(String, String), BTreeSet<String>>,
+    lake: &Searchable<'_>,
     needles: &[(String, Needle)],
     collect_derived: bool,
     kinds: &SubjectKinds,
@@ -767,9 +836,9 @@ async fn search(
     notes: &mut Vec<String>,
 ) -> Result<Hits, QueryError> {
     let mut hits = Hits::default();
-    for (uri, cols) in candidate_columns(candidates, needles) {
-        let Some(ds) = ok.get(uri) else { continue };
-        let read = match read_columns(ds, &cols.keys().copied().collect::<Vec<_>>(), None).await {
+    for (uri, cols) in candidate_columns(lake.candidates, needles) {
+        let Some(ds) = lake.ok.get(uri) else { continue };
+        let read = match read_dataset(ds, &cols, needles, None, lake.no_pushdown, stats).await {
             Ok(r) => r,
             Err(e) => {
                 // One unreadable dataset must not hide the others: say so.
@@ -777,9 +846,6 @@ async fn search(
                 continue;
             }
         };
-        stats.datasets_read += 1;
-        stats.columns_read += read.columns_found;
-        stats.bytes_read += read.bytes_read;
         let Matched {
             cells,
             rows_any,
@@ -879,17 +945,32 @@ fn match_rows(
             let mut seen = BTreeSet::new();
             values.iter().all(|(r, _)| seen.insert(*r))
         };
+        let integer_column = read.integer_columns.contains(col.as_str());
         for (kind, n) in needles {
             if !ks.contains(kind) {
                 continue;
             }
             let mut rows: BTreeSet<u64> = BTreeSet::new();
-            for (row, v) in values {
-                if n.normalizer.cannot_match(v, &n.normalized) {
-                    continue;
+            if n.normalizer == Normalizer::Id && integer_column {
+                // An integer column holds a number, not the digits typed:
+                // `00123` is 123 there (it cannot keep leading zeros), and
+                // an identifier that is no number matches none of it.
+                if let Ok(want) = n.normalized.parse::<i128>() {
+                    rows.extend(
+                        values
+                            .iter()
+                            .filter(|(_, v)| v.trim().parse::<i128>() == Ok(want))
+                            .map(|(row, _)| *row),
+                    );
                 }
-                if n.normalizer.apply(v).as_deref() == Some(n.normalized.as_str()) {
-                    rows.insert(*row);
+            } else {
+                for (row, v) in values {
+                    if n.normalizer.cannot_match(v, &n.normalized) {
+                        continue;
+                    }
+                    if n.normalizer.apply(v).as_deref() == Some(n.normalized.as_str()) {
+                        rows.insert(*row);
+                    }
                 }
             }
             if !rows.is_empty() {
@@ -920,16 +1001,125 @@ fn plausible(n: Normalizer, v: &str) -> bool {
 struct ReadColumns {
     /// column_path → (row, value as text).
     values: BTreeMap<String, Vec<(u64, String)>>,
+    /// Columns of an integer type (in every file): an `id` subject is
+    /// compared as a number.
+    integer_columns: BTreeSet<String>,
     columns_found: u64,
-    bytes_read: u64,
+    report: ReadReport,
+}
+
+/// The identifiers to push into a dataset's read, or why they cannot be:
+/// every (column, subject) pair that [`match_rows`] will compare must be an
+/// exact comparison (the `id` normaliser: trim, then equal) on a top-level
+/// field. The reader then also refuses columns whose type it cannot bound.
+fn pushdown_filter(
+    cols: &BTreeMap<&str, &BTreeSet<String>>,
+    needles: &[(String, Needle)],
+) -> Result<IdFilter, String> {
+    let mut by_column: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (col, kinds) in cols {
+        for (kind, n) in needles {
+            if !kinds.contains(kind) {
+                continue;
+            }
+            if n.normalizer != Normalizer::Id {
+                return Err(format!(
+                    "{kind} values are compared after the {} normaliser, which statistics cannot bound",
+                    n.normalizer.name()
+                ));
+            }
+            let mut segments = lakewarden_classify::path::segments(col);
+            if segments.len() != 1 {
+                return Err(format!("candidate column {col} is nested"));
+            }
+            by_column
+                .entry(segments.remove(0))
+                .or_default()
+                .insert(n.normalized.clone());
+        }
+    }
+    if by_column.is_empty() {
+        return Err("no subject applies to these columns".into());
+    }
+    Ok(IdFilter {
+        columns: by_column
+            .into_iter()
+            .map(|(name, ids)| IdColumn { name, ids })
+            .collect(),
+    })
+}
+
+/// Reads the candidate columns `cols` of `ds` (at `delta_version`), with the
+/// needles' identifiers pushed down where that is exact, and records what
+/// was read in `stats`.
+async fn read_dataset(
+    ds: &DatasetRow,
+    cols: &BTreeMap<&str, &BTreeSet<String>>,
+    needles: &[(String, Needle)],
+    delta_version: Option<i64>,
+    no_pushdown: bool,
+    stats: &mut ReadStats,
+) -> Result<ReadColumns, QueryError> {
+    let names: Vec<&str> = cols.keys().copied().collect();
+    let (filter, refused) = if no_pushdown {
+        (None, None)
+    } else {
+        match pushdown_filter(cols, needles) {
+            Ok(f) => (Some(f), None),
+            Err(why) => (None, Some(why)),
+        }
+    };
+    let pushdown_columns: Vec<String> = filter
+        .iter()
+        .flat_map(|f| f.columns.iter().map(|c| c.name.clone()))
+        .collect();
+    let read = read_columns(ds, &names, delta_version, filter).await?;
+    let r = &read.report;
+    let (pushdown, reason) = match (&r.pushdown, refused) {
+        _ if no_pushdown => ("disabled", None),
+        (_, Some(why)) => ("not_pushed_down", Some(why)),
+        (Pushdown::Applied, None) => ("pushed_down", None),
+        (Pushdown::Refused(why), None) => ("not_pushed_down", Some(why.clone())),
+        (Pushdown::NotAsked, None) => (
+            "not_pushed_down",
+            Some(format!("{} files carry no statistics", ds.format)),
+        ),
+    };
+    let row_groups = matches!(ds.format, DatasetFormat::Parquet | DatasetFormat::Delta);
+    stats.datasets_read += 1;
+    stats.columns_read += read.columns_found;
+    stats.bytes_read += r.bytes_read;
+    stats.datasets.push(DatasetRead {
+        dataset_uri: ds.dataset_uri.clone(),
+        version: delta_version,
+        format: ds.format.to_string(),
+        columns: names.iter().map(|c| c.to_string()).collect(),
+        pushdown: pushdown.to_string(),
+        pushdown_reason: reason,
+        pushdown_columns: if pushdown == "pushed_down" {
+            pushdown_columns
+        } else {
+            Vec::new()
+        },
+        files_read: r.files_read,
+        files_total: r.file_count,
+        row_groups_read: row_groups.then_some(r.row_groups_read),
+        row_groups_skipped: row_groups.then_some(r.row_groups_skipped),
+        rows_read: r.rows_sampled,
+        bytes_read: r.bytes_read,
+        bytes_total: r.bytes_total,
+    });
+    Ok(read)
 }
 
 /// Reads `columns` of dataset `ds` in full, as text, with the row each value
-/// belongs to (list elements share their row).
+/// belongs to (list elements share their row). With `id_filter`, the reader
+/// may leave out rows that cannot match it.
 async fn read_columns(
     ds: &DatasetRow,
     columns: &[&str],
     delta_version: Option<i64>,
+    id_filter: Option<IdFilter>,
 ) -> Result<ReadColumns, QueryError> {
     let err = |m: String| QueryError::DataFusion(format!("{}: {m}", ds.dataset_uri));
     let loc = LakeLocation::parse(&ds.dataset_uri).map_err(|e| err(e.to_string()))?;
@@ -963,17 +1153,27 @@ async fn read_columns(
         full: true,
         delta_version,
         columns: Some(roots.into_iter().collect()),
+        id_filter,
         ..ReadOptions::default()
     };
     let read = async { reader.read(&loc, &dref, &opts, tx).await };
     let collect = async {
         let mut values: BTreeMap<String, Vec<(u64, String)>> = BTreeMap::new();
+        // Integer in every file read; a column that is text somewhere (files
+        // of one dataset can disagree) is compared as text.
+        let mut integer_columns = BTreeSet::new();
+        let mut text_columns = BTreeSet::new();
         let mut base = 0u64;
         while let Some(chunk) = rx.recv().await {
             let (rows, leaves) = leaves_of(chunk);
             for (path, array, row_of) in leaves {
                 if !wanted.contains(path.as_str()) {
                     continue;
+                }
+                if array.data_type().is_integer() {
+                    integer_columns.insert(path.clone());
+                } else {
+                    text_columns.insert(path.clone());
                 }
                 let Ok(text) = cast(&array, &DataType::Utf8) else {
                     continue;
@@ -989,14 +1189,16 @@ async fn read_columns(
             }
             base += rows as u64;
         }
-        values
+        integer_columns.retain(|c| !text_columns.contains(c));
+        (values, integer_columns)
     };
-    let (report, values) = tokio::join!(read, collect);
+    let (report, (values, integer_columns)) = tokio::join!(read, collect);
     let report = report.map_err(|e| err(e.to_string()))?;
     Ok(ReadColumns {
         columns_found: values.len() as u64,
         values,
-        bytes_read: report.bytes_read,
+        integer_columns,
+        report,
     })
 }
 
@@ -1308,6 +1510,78 @@ mod tests {
         assert!(name_matches("*_name", "patient_name"));
         assert!(!name_matches("*_name", "name"));
         assert!(!name_matches("email", "email_opt_in"));
+    }
+
+    fn needle(kind: &str, normalizer: Normalizer, normalized: &str) -> (String, Needle) {
+        (
+            kind.to_string(),
+            Needle {
+                label: kind.to_string(),
+                derived: false,
+                normalizer,
+                normalized: normalized.to_string(),
+            },
+        )
+    }
+
+    #[test]
+    fn only_exact_ids_on_top_level_columns_are_pushed_down() {
+        let id_kind = BTreeSet::from(["customer_id".to_string()]);
+        let email_kind = BTreeSet::from(["email".to_string()]);
+        let ids = [
+            needle("customer_id", Normalizer::Id, "C42"),
+            needle("customer_id", Normalizer::Id, "C43"),
+        ];
+        // The e-mail column is read too, but no subject of its kind is asked.
+        let cols = BTreeMap::from([("customer_id", &id_kind), ("email", &email_kind)]);
+        let f = pushdown_filter(&cols, &ids).unwrap();
+        assert_eq!(
+            f.columns,
+            vec![IdColumn {
+                name: "customer_id".into(),
+                ids: BTreeSet::from(["C42".to_string(), "C43".to_string()]),
+            }]
+        );
+        // A normalised kind applies: nothing is pushed down.
+        let mut with_email = ids.to_vec();
+        with_email.push(needle("email", Normalizer::Email, "jane@example.com"));
+        let why = pushdown_filter(&cols, &with_email).unwrap_err();
+        assert!(why.contains("email normaliser"), "{why}");
+        assert!(!why.contains("jane"), "no value in the reason: {why}");
+        // A nested candidate column: nothing is pushed down.
+        let nested = BTreeMap::from([("customer.id", &id_kind)]);
+        let why = pushdown_filter(&nested, &ids).unwrap_err();
+        assert!(why.contains("customer.id"), "{why}");
+    }
+
+    #[test]
+    fn integer_columns_compare_ids_as_numbers_text_columns_as_text() {
+        let kinds = BTreeSet::from(["customer_id".to_string()]);
+        let cols = BTreeMap::from([("n", &kinds), ("t", &kinds)]);
+        let read = ReadColumns {
+            values: BTreeMap::from([
+                (
+                    "n".to_string(),
+                    vec![(0, "123".to_string()), (1, "7".to_string())],
+                ),
+                (
+                    "t".to_string(),
+                    vec![(2, "00123".to_string()), (3, "123".to_string())],
+                ),
+            ]),
+            integer_columns: BTreeSet::from(["n".to_string()]),
+            columns_found: 2,
+            report: ReadReport::default(),
+        };
+        let rows = |id: &str| {
+            match_rows(&read, &cols, &[needle("customer_id", Normalizer::Id, id)])
+                .rows_any
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rows("00123"), vec![0, 2]);
+        assert_eq!(rows("123"), vec![0, 3]);
+        assert_eq!(rows("x123"), Vec::<u64>::new());
     }
 
     #[test]
