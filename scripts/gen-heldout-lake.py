@@ -804,7 +804,27 @@ def ds_us_text(L, out):
     write_csv(L, out, "members/roster.tsv", cols, delimiter="\t")
 
 
-DATASETS = [ds_tbl_0007, ds_tbl_0012, ds_kundenstamm, ds_clientes, ds_abonnes, ds_api_dump, ds_messages,
+def ds_legacy_upper(L, out):
+    """A mainframe-style export: upper-case 'LAST, FIRST' names, JSON list of contact objects."""
+    r = L.rng
+    n = 1000
+    recs, names, vals = [], [], []
+    for i in range(n):
+        p = L.pick(["de_DE", "fr_FR", "es_ES", "en_GB"])
+        nm = f"{p['last']}, {p['first']}".upper()
+        contacts = [{"kind": "mail", "value": p["email"]}]
+        if r.random() < 0.5:
+            contacts.append({"kind": "mail", "value": L.attr(p, "work_email")})
+        recs.append({"rec": i, "nm": nm, "contacts": contacts})
+        names.append(nm)
+        vals.append([c["value"] for c in contacts])
+    cols = [col("rec", list(range(n))), col("nm", names, ["PERSON"], notes="upper case 'LAST, FIRST'"),
+            col("contacts.kind", [["mail"] * len(v) for v in vals], list=True),
+            col("contacts.value", vals, ["EMAIL_ADDRESS"], list=True)]
+    write_jsonl(L, out, "legacy/host_extract.jsonl", cols, recs=recs)
+
+
+DATASETS = [ds_legacy_upper, ds_tbl_0007, ds_tbl_0012, ds_kundenstamm, ds_clientes, ds_abonnes, ds_api_dump, ds_messages,
             ds_tickets, ds_patients, ds_hive_orders, ds_geo_points, ds_positions_text, ds_access_log,
             ds_sparse_big, ds_staff, ds_payroll, ds_devices, ds_secrets, ds_web_sessions,
             ds_mixed_locale_people, ds_mailing, ds_ids_gb, ds_sparse_notes_de, ds_sparse_es, ds_dates_fr,
