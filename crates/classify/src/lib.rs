@@ -396,7 +396,16 @@ impl<M: Matcher> Classifier<M> {
                 }
                 let vstart = starts[vi];
                 let vend = starts.get(vi + 1).map(|s| s - 1).unwrap_or(buf.len() - 1);
-                let value = String::from_utf8_lossy(&buf[vstart..vend]).to_lowercase();
+                // A context word counts near the match (`tel. 0151…`), not
+                // anywhere in a long value (`Mobile Safari` in a user agent).
+                let (ws, we) = match hit.example {
+                    Some((a, b)) => (
+                        a.saturating_sub(CONTEXT_BEFORE).max(vstart),
+                        (b + CONTEXT_AFTER).min(vend),
+                    ),
+                    None => (vstart, vend),
+                };
+                let value = String::from_utf8_lossy(&buf[ws..we]).to_lowercase();
                 if rule
                     .context_words
                     .iter()
@@ -437,6 +446,11 @@ enum Check {
 fn is_expensive(v: lakewarden_rules::ValidatorKind) -> bool {
     matches!(v, lakewarden_rules::ValidatorKind::Phone)
 }
+
+/// Bytes before / after a validated match searched for the entity's context
+/// words (a label sits just before its value: `tel. …`, `IBAN …`).
+const CONTEXT_BEFORE: usize = 40;
+const CONTEXT_AFTER: usize = 16;
 
 /// Expensive validator calls per column before estimation takes over.
 pub const EXPENSIVE_CHECKS_PER_COLUMN: u64 = 4_096;

@@ -6,7 +6,10 @@
 //!   passed E's validator count (`validated`). Checksum validators that random
 //!   digits pass by chance (Luhn ≈ 1 in 10, NHS mod-11 ≈ 1 in 11) must also
 //!   show a pass rate ≥ 50 % over at least 10 candidates — a real card column
-//!   passes ~100 %, a column of order ids ~10 %.
+//!   passes ~100 %, a column of order ids ~10 %. Likewise whole-value
+//!   dotted numbers must be ≥ 80 % valid IPv4 to be IP addresses: a column of
+//!   version strings (`10.2.3.4`, `4.18.0.1160`) holds a few valid-looking
+//!   quads among many that are not.
 //! * **Sparse columns count.** E is reported once `validated ≥ k`
 //!   (`min_hits`, default 2; 1 when fewer than 100 values were looked at),
 //!   whatever the share — 3 emails in 100 notes are still emails.
@@ -39,8 +42,12 @@
 //! Lines samples are still sized in rows.
 //!
 //! Confidence = best validated pattern score × density + hint/context
-//! adjustments, where density = 1 for share ≥ 50 % and falls linearly to 0.55
-//! for a share near 0 — so a sparse strong finding lands near 0.5 and a full
+//! adjustments, where density = 1 for share ≥ 50 % and falls linearly to a
+//! floor for a share near 0: 0.55, or 0.75 when most sparse matches carry a
+//! context word of the entity in the same value (`Rückruf unter …`, `Neue
+//! Anschrift: …`) — chance matches (digit runs in UUIDs read as phones) have
+//! none. So a sparse strong finding (score 0.9) lands near 0.5, a sparse
+//! validated phone or address with context words near 0.5, and a full
 //! column of validated values near the pattern's score. Reported when ≥
 //! `min_confidence` (default 0.45).
 
@@ -347,9 +354,22 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
             share,
             hint_pos,
             hint_neg,
-            ev.context_hits > 0,
+            if v == 0 {
+                0.0
+            } else {
+                (ev.context_hits as f64 / v as f64).min(1.0)
+            },
         );
         let chance_checksum = matches!(ev.validator, Some("luhn") | Some("uk_nhs"));
+        // Dotted numbers that are whole values: an IP column's values are all
+        // valid addresses; a version column (`10.2.3.4`, `4.18.0.1160`,
+        // `2024.5.1.12`) holds a few valid-looking ones among many that are
+        // not (an octet above 255). Free text is left alone: there the
+        // failures are other dotted numbers beside real addresses.
+        let lookalike_dotted = ev.validator == Some("ipv4")
+            && c >= 10
+            && whole_values * 10 >= v * 8
+            && pass_rate < MIN_WHOLE_IPV4_PASS_RATE;
         let explanation = json!({
             "values": n, "candidates": c, "validated": v, "share": round3(share),
             "validator": ev.validator, "validator_failures": ev.validator_failures,
@@ -367,6 +387,11 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
         } else if chance_checksum && c >= 10 && pass_rate < 0.5 {
             Some(format!(
                 "validator pass rate {:.0}% over {c} candidates is what chance gives random digits",
+                pass_rate * 100.0
+            ))
+        } else if lookalike_dotted {
+            Some(format!(
+                "only {:.0}% of {c} dotted numbers are valid IPv4: version numbers, not addresses",
                 pass_rate * 100.0
             ))
         } else if v < min_hits {
@@ -662,25 +687,49 @@ fn geo_pairs(rules: &RuleSet, columns: &[ColumnAccumulator], results: &mut [Colu
     }
 }
 
+/// The density of a column where almost no value holds the entity, without
+/// and with context words beside the matches. Sparse columns count (a
+/// deletion request cares about every row), but a few validated matches in
+/// thousands of values can be chance (digit runs inside UUIDs parse as phone
+/// numbers). A context word in the same value (`call back on …`, `Neue
+/// Anschrift: …`) is what tells a sparse real entity from chance, so when
+/// most sparse matches carry one the density floor rises from 0.55 to 0.75:
+/// a validated format of score ≥ 0.6 then reaches the default threshold.
+const SPARSE_DENSITY: f64 = 0.55;
+const SPARSE_DENSITY_IN_CONTEXT: f64 = 0.75;
+
+/// Share of whole-value dotted-number candidates that must be valid IPv4 for
+/// a column to be IP addresses (real address columns pass ~100 %).
+const MIN_WHOLE_IPV4_PASS_RATE: f64 = 0.8;
+
 /// Confidence from value evidence, share and hints (see the module docs).
 ///
 /// Values first: the best validated pattern's score scaled by density
-/// (1 at share ≥ 50 %, down to 0.55 near 0). A positive name hint closes
+/// (1 at share ≥ 50 %, down to a floor near 0: `SPARSE_DENSITY`, or
+/// `SPARSE_DENSITY_IN_CONTEXT` when the matches carry context words).
+/// A positive name hint closes
 /// up to 60 % of the remaining gap, in proportion to the share — a weak
 /// format (passport, plain 9 digits) that fills a column named for it is
 /// strong evidence; the same format sparse in a named column is not.
+///
+/// `context_share` is the share of validated values with a context word of
+/// the entity beside the match; it lifts the sparse density floor (half or
+/// more: `SPARSE_DENSITY_IN_CONTEXT`) and adds 0.05 when any value has one.
 pub fn confidence(
     best_score: f64,
     share: f64,
     hint_pos: bool,
     hint_neg: bool,
-    context: bool,
+    context_share: f64,
 ) -> f64 {
+    let floor = SPARSE_DENSITY
+        + (SPARSE_DENSITY_IN_CONTEXT - SPARSE_DENSITY) * (context_share / 0.5).min(1.0);
     let density = if share >= 0.5 {
         1.0
     } else {
-        0.55 + 0.45 * share / 0.5
+        floor + (1.0 - floor) * share / 0.5
     };
+    let context = context_share > 0.0;
     let mut conf = best_score * density;
     if hint_pos {
         conf += (1.0 - conf) * 0.6 * (share / 0.5).min(1.0);

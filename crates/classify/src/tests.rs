@@ -353,3 +353,138 @@ fn an_llm_decision_never_removes_a_validator_finding() {
         .iter()
         .any(|c| c.entity == "PERSON" && c.reported));
 }
+
+/// German-style phone numbers (valid for libphonenumber), deterministic.
+fn de_phone(i: u64) -> String {
+    format!("0151 {:08}", 23_456_789 + i * 7_919)
+}
+
+#[test]
+fn version_strings_are_not_ip_addresses_but_ip_columns_and_logs_are() {
+    // A column of four-part versions under a meaningless name: a third look
+    // like valid quads, the rest have a part above 255.
+    let versions = strings(
+        (0..600)
+            .map(|i| match i % 3 {
+                0 => format!("{}.{}.{}.{}", 1 + i % 20, i % 10, (i / 10) % 10, i % 100),
+                1 => format!("4.{}.0.{}", i % 30, 300 + i),
+                _ => format!("2024.{}.1.{}", 1 + i % 12, i % 400),
+            })
+            .collect(),
+    );
+    // Real addresses under the same kind of name, and in log lines beside
+    // version numbers (which the validator's context check rejects).
+    let ips = strings(
+        (0..600)
+            .map(|i| {
+                format!(
+                    "{}.{}.{}.{}",
+                    23 + i % 200,
+                    i % 256,
+                    (i * 7) % 256,
+                    1 + i % 254
+                )
+            })
+            .collect(),
+    );
+    let logs = strings(
+        (0..600)
+            .map(|i| {
+                if i % 2 == 0 {
+                    format!("{}.{}.0.{} GET /x 200", 81 + i % 100, i % 256, 1 + i % 254)
+                } else {
+                    format!("cache warm, build 4.{}.0.{}", i % 30, 300 + i)
+                }
+            })
+            .collect(),
+    );
+    let r = classify(vec![("f_03", versions), ("f_04", ips), ("msg", logs)]);
+    assert!(entities(&r, "f_03").is_empty(), "{:?}", r[0].considered);
+    assert_eq!(entities(&r, "f_04"), vec!["IP_ADDRESS"]);
+    assert_eq!(entities(&r, "msg"), vec!["IP_ADDRESS"]);
+}
+
+#[test]
+fn sparse_matches_count_when_a_context_word_labels_them() {
+    // 3 % of German notes hold a phone number after "Rückruf unter"; in the
+    // other column the same numbers stand without a label, as chance digit
+    // runs would.
+    let n = 2_000u64;
+    let text = |labelled: bool| {
+        strings(
+            (0..n)
+                .map(|i| {
+                    if i % 33 == 0 && labelled {
+                        format!("Rückruf unter {} erbeten", de_phone(i))
+                    } else if i % 33 == 0 {
+                        format!("Vorgang {} erledigt", de_phone(i))
+                    } else {
+                        "Lieferung kam beschädigt an, bitte Ersatz schicken.".to_string()
+                    }
+                })
+                .collect(),
+        )
+    };
+    let r = classify(vec![("notiz", text(true)), ("notiz2", text(false))]);
+    assert_eq!(entities(&r, "notiz"), vec!["PHONE_NUMBER"]);
+    assert!(entities(&r, "notiz2").is_empty());
+    // The formula itself: context lifts a sparse validated phone over 0.45;
+    // without context (or with a word far from every match) it stays below.
+    let sparse = 0.03;
+    assert!(crate::score::confidence(0.6, sparse, false, false, 1.0) >= 0.45);
+    assert!(crate::score::confidence(0.6, sparse, false, false, 0.0) < 0.45);
+    assert_eq!(
+        crate::score::confidence(0.9, 0.8, false, false, 0.0),
+        crate::score::confidence(0.9, 0.8, false, false, 1.0) - 0.05
+    );
+}
+
+#[test]
+fn a_context_word_counts_only_near_the_match() {
+    // "Mobile" far ahead of a digit run (a user agent) is not a label for it.
+    let ua = strings(
+        (0..2_000u64)
+            .map(|i| {
+                if i % 40 == 0 {
+                    format!(
+                        "{} Mozilla/5.0 (Linux; Android 10) AppleWebKit/537.36 Mobile Safari/537.36",
+                        de_phone(i)
+                    )
+                } else {
+                    "Mozilla/5.0 (Linux; Android 10) AppleWebKit/537.36 Mobile Safari/537.36".into()
+                }
+            })
+            .collect(),
+    );
+    let r = classify(vec![("agent", ua)]);
+    assert!(entities(&r, "agent").is_empty(), "{:?}", r[0].considered);
+}
+
+#[test]
+fn house_number_postcode_and_town_make_a_sparse_address() {
+    let n = 2_000u64;
+    let notes = strings(
+        (0..n)
+            .map(|i| {
+                if i % 40 == 0 {
+                    format!(
+                        "Neue Anschrift: Lindenweg {}, {} Regensburg",
+                        1 + i % 90,
+                        10_000 + i
+                    )
+                } else {
+                    "Kunde wünscht Rückruf am Nachmittag.".to_string()
+                }
+            })
+            .collect(),
+    );
+    // Numbers, commas and capitalised words that are not addresses.
+    let stock = strings(
+        (0..n)
+            .map(|i| format!("Lager {}: {} Stück", i % 9, 10_000 + i))
+            .collect(),
+    );
+    let r = classify(vec![("notiz", notes), ("bestand", stock)]);
+    assert_eq!(entities(&r, "notiz"), vec!["STREET_ADDRESS"]);
+    assert!(entities(&r, "bestand").is_empty());
+}
