@@ -675,7 +675,7 @@ pub(crate) fn same_e_tag(listed: Option<&str>, got: Option<&str>) -> bool {
 /// The most a sample is raised for mostly-null columns: a column 90 % null
 /// still gets the full number of non-null values; sparser ones get fewer
 /// (and the finding's `sampled_values` says how many).
-const MAX_NULL_BOOST: f64 = 10.0;
+pub(crate) const MAX_NULL_BOOST: f64 = 10.0;
 
 /// How much more than `--sample-rows` a file's sample must draw so that its
 /// sparsest column — by the footer's null counts; all-null columns aside,
