@@ -824,7 +824,136 @@ def ds_legacy_upper(L, out):
     write_jsonl(L, out, "legacy/host_extract.jsonl", cols, recs=recs)
 
 
-DATASETS = [ds_legacy_upper, ds_tbl_0007, ds_tbl_0012, ds_kundenstamm, ds_clientes, ds_abonnes, ds_api_dump, ds_messages,
+# ---------------- round 2: shapes added after the first scoring run ----------------
+
+def ds_stations_csv(L, out):
+    """Coordinates as separate text columns of a CSV (every CSV field is text)."""
+    r = L.rng
+    n = 800
+    pts = [L.geo(r.choice(LOCALES)) for _ in range(n)]
+    cols = [col("station", [f"ST{r.randint(1000, 9999)}" for _ in range(n)]),
+            col("latitude", [f"{a:.5f}" for a, _ in pts], ["GEO_COORDINATE"], notes="text in a CSV"),
+            col("longitude", [f"{b:.5f}" for _, b in pts], ["GEO_COORDINATE"], notes="text in a CSV"),
+            col("elev_m", [str(r.randint(0, 2500)) for _ in range(n)]),
+            col("temp_c", [f"{r.uniform(-20, 40):.1f}" for _ in range(n)], trap="temperatures in -90..90")]
+    write_csv(L, out, "geo/stations.csv", cols)
+
+
+def ds_eu_payments(L, out):
+    """IBANs and phones of countries outside the five locales (NL, IT, AT, CH, PT, PL, BE)."""
+    r = L.rng
+    extra = ["nl_NL", "it_IT", "de_AT", "fr_CH", "pt_PT", "pl_PL", "nl_BE"]
+    fk = {}
+    for i, loc in enumerate(extra):
+        f = gf.Faker(loc)
+        f.seed_instance(L.seed * 31 + i)
+        fk[loc] = f
+    n = 700
+    ibans, names = [], []
+    for _ in range(n):
+        loc = r.choice(extra)
+        ibans.append(fk[loc].iban())
+        names.append(fk[loc].name())
+    cols = [col("beneficiary_account", ibans, ["IBAN_CODE"], notes="IBANs of NL, IT, AT, CH, PT, PL, BE"),
+            col("ref", [f"PAY-{r.randint(10 ** 7, 10 ** 8 - 1)}" for _ in range(n)]),
+            col("amt_eur", [round(r.uniform(5, 5000), 2) for _ in range(n)])]
+    write_table(L, out, "finance/sepa_out.parquet", cols)
+
+
+def ds_shipping_notes_en(L, out):
+    """English free text: sparse US/UK street addresses and birth dates with a label."""
+    r = L.rng
+    n = 2000
+
+    def make():
+        k = r.random()
+        p = L.pick(["en_US", "en_GB"])
+        if k < 0.5:
+            return r.choice(["ship to {a}", "new address: {a}", "deliver to {a} instead"]).format(a=p["addr"]["full"]), {"STREET_ADDRESS"}
+        return r.choice(["born {d}", "DOB {d} confirmed", "date of birth {d}"]).format(
+            d=p["dob"].strftime("%m/%d/%Y" if p["loc"] == "en_US" else "%d/%m/%Y")), {"DATE_OF_BIRTH"}
+
+    text, lab = sparse(L, n, 0.04, make, lambda: r.choice(gf.EN_NOTES))
+    cols = [col("case_no", [f"C{i:06d}" for i in range(n)]),
+            col("agent_note", text, ["STREET_ADDRESS", "DATE_OF_BIRTH"], labels=lab)]
+    write_table(L, out, "support/case_notes.parquet", cols)
+
+
+def ds_travel_json(L, out):
+    """Generic leaf names under telling parents: passport.number, contact.value, birth.date."""
+    r = L.rng
+    n = 900
+    recs, pn, cv, bd, nm = [], [], [], [], []
+    for i in range(n):
+        p = L.pick(["de_DE", "fr_FR", "es_ES", "en_GB"])
+        pp = L.attr(p, "passport")
+        phone = L.phone_alt(p["phone"])
+        dob = p["dob"].isoformat()
+        recs.append({"booking": f"BK{i:05d}", "traveller": {"fullName": p["name"], "birthDate": dob,
+                     "passport": {"number": pp, "expires": (BASE_TS.date() + dt.timedelta(days=r.randint(30, 3000))).isoformat()},
+                     "contact": {"type": "phone", "value": phone}}})
+        pn.append(pp)
+        cv.append(phone)
+        bd.append(dob)
+        nm.append(p["name"])
+    cols = [col("booking", [x["booking"] for x in recs]),
+            col("traveller.fullName", nm, ["PERSON"]),
+            col("traveller.birthDate", bd, ["DATE_OF_BIRTH"], notes="ISO text, camelCase name"),
+            col("traveller.passport.number", pn, ["PASSPORT_NUMBER"], notes="generic leaf name under 'passport'"),
+            col("traveller.passport.expires", [x["traveller"]["passport"]["expires"] for x in recs],
+                trap="future expiry dates"),
+            col("traveller.contact.type", ["phone"] * n),
+            col("traveller.contact.value", cv, ["PHONE_NUMBER"])]
+    write_jsonl(L, out, "travel/bookings.jsonl", cols, recs=recs)
+
+
+def ds_web_hive_json(L, out):
+    """Hive-partitioned JSON Lines: IPv4-mapped IPv6, emails with new TLDs."""
+    r = L.rng
+    tlds = ["io", "shop", "app", "berlin", "co.uk", "dev", "tech", "paris", "cat"]
+    allc = {k: [] for k in ["ip", "mail", "ua_ver", "day"]}
+    files = 0
+    for day in ["2024-05-30", "2024-05-31"]:
+        recs = []
+        for _ in range(500):
+            p = L.pick(LOCALES)
+            v4 = L.fk[p["loc"]].ipv4_public()
+            ip = r.choice([v4, f"::ffff:{v4}", ipaddress.IPv6Address(L.fk[p["loc"]].ipv6()).exploded])
+            local = p["email"].split("@")[0]
+            mail = f"{local}@{gf.fold(p['last'])}.{r.choice(tlds)}"
+            uv = f"{r.randint(60, 125)}.0.{r.randint(1000, 6999)}.{r.randint(10, 250)}"
+            recs.append({"ip": ip, "mail": mail, "ua_ver": uv})
+            allc["ip"].append(ip)
+            allc["mail"].append(mail)
+            allc["ua_ver"].append(uv)
+            allc["day"].append(day)
+        path = out / "clickstream" / f"day={day}" / "events.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(gf.jsonl_bytes(recs))
+        files += 1
+    cols = [col("ip", allc["ip"], ["IP_ADDRESS"], notes="IPv4, IPv4-mapped IPv6, exploded IPv6"),
+            col("mail", allc["mail"], ["EMAIL_ADDRESS"], notes="newer TLDs"),
+            col("ua_ver", allc["ua_ver"], trap="browser versions 124.0.6367.91"),
+            col("day", allc["day"], notes="partition key")]
+    L.add_dataset("clickstream", "json", len(allc["ip"]), cols, partitioned=True, partition_columns=["day"], files=files)
+
+
+def ds_big_sparse_parquet(L, out):
+    """6,000 rows (sampled in the default mode) with 1 % emails in free text."""
+    r = L.rng
+    n = 6000
+
+    def make():
+        return f"customer asked to reply to {L.pick(LOCALES)['email']}", {"EMAIL_ADDRESS"}
+
+    text, lab = sparse(L, n, 0.01, make, lambda: r.choice(gf.EN_NOTES + TICKET_TEXT_EN))
+    cols = [col("row_id", list(range(n))), col("memo", text, ["EMAIL_ADDRESS"], labels=lab, notes="1 %"),
+            col("score", [round(r.uniform(-1, 1), 4) for _ in range(n)])]
+    write_table(L, out, "ml/feedback_labels.parquet", cols)
+
+
+DATASETS = [ds_stations_csv, ds_eu_payments, ds_shipping_notes_en, ds_travel_json, ds_web_hive_json,
+            ds_big_sparse_parquet, ds_legacy_upper, ds_tbl_0007, ds_tbl_0012, ds_kundenstamm, ds_clientes, ds_abonnes, ds_api_dump, ds_messages,
             ds_tickets, ds_patients, ds_hive_orders, ds_geo_points, ds_positions_text, ds_access_log,
             ds_sparse_big, ds_staff, ds_payroll, ds_devices, ds_secrets, ds_web_sessions,
             ds_mixed_locale_people, ds_mailing, ds_ids_gb, ds_sparse_notes_de, ds_sparse_es, ds_dates_fr,
