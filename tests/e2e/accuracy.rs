@@ -249,7 +249,7 @@ fn mostly_null_text_columns_are_sampled_by_non_null_values() {
     std::fs::create_dir_all(&lake).unwrap();
     let remark = |i: usize| -> Option<String> {
         (i % 20 == 7).then(|| {
-            if (i / 20) % 33 == 0 {
+            if (i / 20).is_multiple_of(33) {
                 format!("forwarded to user{i}@example{}.org", i % 7)
             } else {
                 format!("moved {} units to bin {}", i % 40, i % 13)

@@ -19,7 +19,7 @@ mod tests;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Date32Type};
-use column::{ColumnAccumulator, LeafKind, DISTINCT_CAP};
+use column::{plain_decimal, ColumnAccumulator, LeafKind, DISTINCT_CAP};
 use dict::Dictionaries;
 use lakewarden_rules::{validate_match, Matcher, RuleSet, ValueKind};
 use rayon::prelude::*;
@@ -144,16 +144,7 @@ impl<M: Matcher> Classifier<M> {
                 };
                 let f = f.as_primitive::<arrow::datatypes::Float64Type>();
                 for v in f.iter().flatten() {
-                    acc.floats.values += 1;
-                    if (-90.0..=90.0).contains(&v) {
-                        acc.floats.in_lat_range += 1;
-                    }
-                    if (-180.0..=180.0).contains(&v) {
-                        acc.floats.in_lon_range += 1;
-                    }
-                    if v.fract() != 0.0 {
-                        acc.floats.fractional += 1;
-                    }
+                    acc.floats.observe(v);
                 }
             }
             LeafKind::Date => {
@@ -237,6 +228,10 @@ impl<M: Matcher> Classifier<M> {
                 }
                 acc.text_values += 1;
                 acc.text_chars += cut.chars().count() as u64;
+                // Numbers written as text (every CSV field): coordinates too.
+                if let Some(f) = plain_decimal(cut) {
+                    acc.floats.observe(f);
+                }
                 acc.observe_name_shape(self.dicts(), cut.trim());
                 self.keep_for_llm(acc, cut.trim());
             }

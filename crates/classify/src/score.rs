@@ -13,7 +13,9 @@
 //! * **Sparse columns count.** E is reported once `validated ≥ k`
 //!   (`min_hits`, default 2; 1 when fewer than 100 values were looked at),
 //!   whatever the share — 3 emails in 100 notes are still emails.
-//! * **A name alone is not evidence; values beat names.** Name hints move the
+//! * **A name alone is not evidence; values beat names.** Name hints (the
+//!   leaf's name; for a generic leaf such as `number` or `value`, the
+//!   parent's too: `passport.number`) move the
 //!   confidence (+0.10 positive, −0.20 negative) but never create a finding.
 //!   Entities whose formats are weak on their own (rule `needs_name_hint`, or
 //!   best pattern score < 0.6, e.g. passport numbers, birth dates as text,
@@ -27,7 +29,8 @@
 //! * **Typed columns**: a Date/Timestamp column is DATE_OF_BIRTH when its
 //!   name says so and ≥ 90 % of dates are plausible birth dates; a pair of
 //!   float columns named like latitude/longitude with values in range is
-//!   GEO_COORDINATE (both flagged; a lone `price` float never is).
+//!   GEO_COORDINATE (both flagged; a lone `price` float never is) — text
+//!   columns of plain decimals count as floats here (CSV fields are text).
 //!
 //! **What sampling guarantees under this rule.** Sample mode draws about
 //! `--sample-rows` (default 2,000) rows per dataset, spread over files and
@@ -43,7 +46,7 @@
 //!
 //! Confidence = best validated pattern score × density + hint/context
 //! adjustments, where density = 1 for share ≥ 50 % and falls linearly to a
-//! floor for a share near 0: 0.55, or 0.75 when most sparse matches carry a
+//! floor for a share near 0: 0.55, or 0.9 when most sparse matches carry a
 //! context word of the entity in the same value (`Rückruf unter …`, `Neue
 //! Anschrift: …`) — chance matches (digit runs in UUIDs read as phones) have
 //! none. So a sparse strong finding (score 0.9) lands near 0.5, a sparse
@@ -148,6 +151,25 @@ fn lon_name(n: &str) -> bool {
         || n.contains("laenge")
 }
 
+/// Leaf names that say nothing by themselves: in `passport.number` or
+/// `contact.value` the parent says what the value is.
+const GENERIC_LEAF_NAMES: &[&str] = &[
+    "number", "no", "nr", "num", "nummer", "numero", "número", "value", "val", "valeur", "valor",
+    "wert", "id", "code", "data", "text",
+];
+
+/// The name that column-name hints are matched against: the leaf, or for a
+/// generic leaf the parent and the leaf (`passport number`).
+pub(crate) fn hint_name(segments: &[String]) -> String {
+    match segments {
+        [.., parent, leaf] if GENERIC_LEAF_NAMES.contains(&leaf.to_lowercase().as_str()) => {
+            format!("{parent} {leaf}")
+        }
+        [.., leaf] => leaf.clone(),
+        [] => String::new(),
+    }
+}
+
 pub fn decide(
     rules: &RuleSet,
     cfg: &ClassifierConfig,
@@ -170,7 +192,8 @@ fn sensitivity(rules: &RuleSet, entity: &str) -> String {
 
 fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulator) -> ColumnResult {
     let n = acc.non_null();
-    let name = acc.name();
+    let hint_name = hint_name(&acc.segments);
+    let name = hint_name.as_str();
     let min_hits = if n < 100 { 1 } else { cfg.min_hits };
     let mut findings = Vec::new();
     let mut considered: Vec<Considered> = Vec::new();
@@ -642,13 +665,20 @@ fn geo_pairs(rules: &RuleSet, columns: &[ColumnAccumulator], results: &mut [Colu
             && (if lat { f.in_lat_range } else { f.in_lon_range }) == f.values
             && f.fractional * 2 >= f.values
     };
+    // Float columns, or text columns whose every value is a plain decimal
+    // (a CSV's `latitude;longitude`).
+    let numeric = |acc: &ColumnAccumulator| match acc.kind {
+        LeafKind::Float => true,
+        LeafKind::Text => acc.non_null() > 0 && acc.floats.values == acc.non_null(),
+        _ => false,
+    };
     for (i, lat) in columns.iter().enumerate() {
-        if lat.kind != LeafKind::Float || !lat_name(lat.name()) || !in_range(lat, true) {
+        if !numeric(lat) || !lat_name(lat.name()) || !in_range(lat, true) {
             continue;
         }
         let parent = &lat.segments[..lat.segments.len() - 1];
         let Some(j) = columns.iter().position(|c| {
-            c.kind == LeafKind::Float
+            numeric(c)
                 && c.segments.len() == lat.segments.len()
                 && &c.segments[..c.segments.len() - 1] == parent
                 && lon_name(c.name())
@@ -693,10 +723,13 @@ fn geo_pairs(rules: &RuleSet, columns: &[ColumnAccumulator], results: &mut [Colu
 /// thousands of values can be chance (digit runs inside UUIDs parse as phone
 /// numbers). A context word in the same value (`call back on …`, `Neue
 /// Anschrift: …`) is what tells a sparse real entity from chance, so when
-/// most sparse matches carry one the density floor rises from 0.55 to 0.75:
-/// a validated format of score ≥ 0.6 then reaches the default threshold.
+/// most sparse matches carry one the density floor rises from 0.55 to 0.9:
+/// a labelled value is nearly as good as a column named for it, so a
+/// validated format of score ≥ 0.5 (phones, dates after `born`, addresses
+/// ending in a postcode) reaches the default threshold, while a bare street
+/// shape (0.4) still does not.
 const SPARSE_DENSITY: f64 = 0.55;
-const SPARSE_DENSITY_IN_CONTEXT: f64 = 0.75;
+const SPARSE_DENSITY_IN_CONTEXT: f64 = 0.9;
 
 /// Share of whole-value dotted-number candidates that must be valid IPv4 for
 /// a column to be IP addresses (real address columns pass ~100 %).

@@ -488,3 +488,132 @@ fn house_number_postcode_and_town_make_a_sparse_address() {
     assert_eq!(entities(&r, "notiz"), vec!["STREET_ADDRESS"]);
     assert!(entities(&r, "bestand").is_empty());
 }
+
+#[test]
+fn coordinates_written_as_text_pair_up_like_floats() {
+    let n = 300;
+    let lat = strings(
+        (0..n)
+            .map(|i| format!("{:.5}", 40.1 + i as f64 * 0.013))
+            .collect(),
+    );
+    let lon = strings(
+        (0..n)
+            .map(|i| format!("{:.5}", -3.9 + i as f64 * 0.011))
+            .collect(),
+    );
+    let temp = strings(
+        (0..n)
+            .map(|i| format!("{:.1}", -10.0 + i as f64 * 0.1))
+            .collect(),
+    );
+    // Named like coordinates but not all numbers: not a coordinate column.
+    let mixed = strings(
+        (0..n)
+            .map(|i| {
+                if i % 5 == 0 {
+                    "n/a".into()
+                } else {
+                    format!("{:.4}", 10.5 + i as f64 * 0.01)
+                }
+            })
+            .collect(),
+    );
+    let r = classify(vec![
+        ("latitude", lat),
+        ("longitude", lon),
+        ("temp_c", temp),
+        ("lat_2", mixed.clone()),
+        ("lon_2", mixed),
+    ]);
+    assert_eq!(entities(&r, "latitude"), vec!["GEO_COORDINATE"]);
+    assert_eq!(entities(&r, "longitude"), vec!["GEO_COORDINATE"]);
+    assert!(entities(&r, "temp_c").is_empty());
+    assert!(entities(&r, "lat_2").is_empty());
+    assert!(entities(&r, "lon_2").is_empty());
+    assert_eq!(crate::column::plain_decimal(" -48.85661 "), Some(-48.85661));
+    for not in ["1e5", "inf", "NaN", "1,5", "12.", ".5", "-", "4.2.1"] {
+        assert_eq!(crate::column::plain_decimal(not), None, "{not}");
+    }
+}
+
+#[test]
+fn a_generic_leaf_takes_its_parents_name_for_hints() {
+    // German-format passport numbers: weak alone, named by the parent.
+    let numbers = || {
+        strings(
+            (0..300)
+                .map(|i| format!("C{:08}", 1_234_567 + i * 7_919).replace('0', "F"))
+                .collect(),
+        )
+    };
+    let nested = |parent: &str| {
+        let st = arrow::array::StructArray::from(vec![(
+            Arc::new(Field::new("number", DataType::Utf8, true)),
+            numbers(),
+        )]);
+        (parent.to_string(), Arc::new(st) as ArrayRef)
+    };
+    let (p1, a1) = nested("passport");
+    let (p2, a2) = nested("invoice");
+    let r = classify(vec![(p1.as_str(), a1), (p2.as_str(), a2)]);
+    assert_eq!(entities(&r, "passport.number"), vec!["PASSPORT_NUMBER"]);
+    assert!(entities(&r, "invoice.number").is_empty());
+    // A leaf with a name of its own keeps it: `user.name` is not a username.
+    assert_eq!(
+        crate::score::hint_name(&["user".into(), "name".into()]),
+        "name"
+    );
+    assert_eq!(
+        crate::score::hint_name(&["passport".into(), "Number".into()]),
+        "passport Number"
+    );
+}
+
+#[test]
+fn labelled_sparse_birth_dates_and_address_tails_in_free_text() {
+    let n = 2_000u64;
+    let notes = |labelled: bool| {
+        strings(
+            (0..n)
+                .map(|i| match (i % 50, labelled) {
+                    (0, true) => {
+                        format!("born {:02}/{:02}/19{}", 1 + i % 12, 1 + i % 28, 40 + i % 60)
+                    }
+                    (0, false) => format!(
+                        "batch {:02}/{:02}/19{}",
+                        1 + i % 12,
+                        1 + i % 28,
+                        40 + i % 60
+                    ),
+                    (25, true) => format!(
+                        "new address: {} Josh Bridge, Gibsonfurt, SE4X 3UL",
+                        1 + i % 90
+                    ),
+                    (25, false) => {
+                        format!("ship to {} Main Street, Springfield, IL 62704", 1 + i % 90)
+                    }
+                    _ => "Customer requested a callback about the delayed delivery.".into(),
+                })
+                .collect(),
+        )
+    };
+    // Towns with postcodes as whole values (no street before them).
+    let towns = strings(
+        (0..n)
+            .map(|i| format!("Gibsonfurt, SE{} 3UL", 1 + i % 9))
+            .collect(),
+    );
+    let r = classify(vec![
+        ("note_a", notes(true)),
+        ("note_b", notes(false)),
+        ("town", towns),
+    ]);
+    let mut a = entities(&r, "note_a");
+    a.sort();
+    assert_eq!(a, vec!["DATE_OF_BIRTH", "STREET_ADDRESS"]);
+    // Unlabelled dates are not birth dates; the US address is labelled by
+    // "ship to" only through its own street word, and ends in ", IL 62704".
+    assert_eq!(entities(&r, "note_b"), vec!["STREET_ADDRESS"]);
+    assert!(entities(&r, "town").is_empty());
+}
