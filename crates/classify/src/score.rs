@@ -39,10 +39,14 @@
 //! P(Binomial(n, p) < 2) = (1-p)^n + n·p·(1-p)^(n-1): for p = 1 % that is
 //! below 1 % once n ≥ 662 non-null values, i.e. for any column at most ~67 %
 //! null under the default. Larger k needs larger n (k = 3: n ≥ 838).
-//! Parquet samples are raised by the footer's null counts so that a file's
-//! sparsest column yields as many non-null values as a full one (up to 10×
-//! the rows: the guarantee holds for columns up to 90 % null); CSV / JSON
-//! Lines samples are still sized in rows.
+//! Samples are sized by non-null values: the row rate of a file is raised
+//! so that its sparsest column yields as many non-null values as a full one,
+//! up to 10× the rows — a column 90 % null still gets the full count, one
+//! 96 % null still n ≥ 662 (sparser ones get fewer; `sampled_values` says
+//! how many). Parquet knows the null counts from its footer before reading;
+//! CSV / JSON Lines learn them while reading (`lake::sample::NonNullSampler`:
+//! the rate follows the sparsest column's non-null share so far, every row
+//! stays equally likely, so null fractions are not skewed).
 //!
 //! Confidence = best validated pattern score × density + hint/context
 //! adjustments, where density = 1 for share ≥ 50 % and falls linearly to a
