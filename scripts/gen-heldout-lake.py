@@ -34,6 +34,10 @@ How it differs from the demo lake:
   `10.2.3.4`, UUIDs, hashes, event timestamps, `price` / `discount` floats
   beside coordinates, company names, product names, ICD-like product codes.
 
+Column names are drawn per seed from pools (`rename`), so `--seed N` gives
+a lake with other names (and values) in the same shapes: a quick check that
+the detectors did not learn this lake's names either.
+
 Values come from Faker (names, streets, emails) and from the identifier and
 phone generators of scripts/gen-fixtures.py, reused so both lakes obey the
 same validity rules; the names, shapes and formats around them are new.
@@ -194,6 +198,97 @@ class HeldOut(gf.Lake):
 
 
 # --------------------------------------------------------------------------
+# Column names: drawn per seed, so a lake from another seed has other names
+# --------------------------------------------------------------------------
+
+# Names that say nothing: replaced by another meaningless name on every draw.
+BLIND = {"col_1", "col_2", "col_3", "col_4", "col_5", "col_9", "attr1", "attr2", "x", "y", "c1", "c2", "c3",
+         "f_01", "f_02", "f_03", "v1", "v2", "v3", "k", "s", "u", "x1", "x2", "payload"}
+BLIND_TEMPLATES = ["col_{n}", "attr{n}", "f_{n:02d}", "c{n}", "x{n}", "field{n}", "v{n}", "data{n}", "col{n}",
+                   "_c{n}", "feature_{n}", "var{n}", "payload", "value", "misc", "raw", "blob", "extra"]
+# Columns whose values decide: now and then renamed to a meaningless name.
+VALUES_DECIDE = {"Anschrift", "Rufnummer", "Bankverbindung", "courriel", "adresse_postale", "tel_portable",
+                 "domicilio", "movil", "cuenta", "nombre_completo", "paciente", "acct", "beneficiary_account",
+                 "hw_addr", "v6", "addr", "member", "primary_contact_no", "nom", "agent_note", "memo", "remark",
+                 "Notiz", "body", "msg", "ship_to", "pan", "buyer", "Vorname", "Nachname", "prénom",
+                 "nom_de_famille", "ni", "nhs", "u"}
+BLIND_RATE = 0.35
+# Names that carry the evidence a format cannot (or a misleading name for a
+# trap): one synonym is drawn per seed; every synonym says the same thing.
+SYNONYMS = {
+    "born_on": ["born_on", "birth_ts", "dob", "date_of_birth", "birthdate", "geburtsdatum", "fecha_nacimiento",
+                "date_naissance"],
+    "email": ["email", "e_mail", "mail", "courriel", "email_address"],
+    "phone": ["phone", "telefono", "tel", "mobile", "rufnummer"],
+    "ssn": ["ssn", "social_security", "ssn_raw", "ss_number"],
+    "iban": ["iban", "iban_code", "konto_iban", "cuenta_iban"],
+    "name": ["name", "nombre", "nom", "full_name"],
+    "Geburtsdatum": ["Geburtsdatum", "geb_datum", "GebDatum", "geboren_am", "dob"],
+    "Reisepassnummer": ["Reisepassnummer", "Passnummer", "reisepass_nr", "pass_nr"],
+    "numéro_passeport": ["numéro_passeport", "passeport", "no_passeport", "num_passeport"],
+    "travel_document_no": ["travel_document_no", "passport_no", "passport", "travel_doc"],
+    "date_naissance": ["date_naissance", "date_de_naissance", "naissance", "ddn", "né_le"],
+    "date_de_naissance": ["date_de_naissance", "date_naissance", "naissance", "ddn"],
+    "date_commande": ["date_commande", "commande_le", "date_achat", "created"],
+    "dob": ["dob", "birth_date", "d_o_b", "date_of_birth", "birthday"],
+    "admitted": ["admitted", "admission_date", "visit_date", "seen_on"],
+    "nhs_no": ["nhs_no", "nhs_number", "nhs", "nhs_id"],
+    "soc_sec_no": ["soc_sec_no", "ssn", "social_security_number", "ssn_num"],
+    "corp_card": ["corp_card", "card_no", "pan", "cc_number", "tarjeta"],
+    "emp_no16": ["emp_no16", "employee_no", "staff_id", "personal_nr"],
+    "telefono_movil": ["telefono_movil", "movil", "phone_e164", "msisdn", "handy_nr"],
+    "fecha_nac": ["fecha_nac", "fecha_nacimiento", "f_nac", "nacimiento"],
+    "birth": ["birth", "dob", "birth_date", "birthday", "date_of_birth"],
+    "member_since": ["member_since", "joined", "signup_date", "start_date"],
+    "diagnostico": ["diagnostico", "icd10", "dx_code", "diagnosis", "cie10"],
+    "precio": ["precio", "price", "preis", "prix"],
+    "descuento": ["descuento", "discount", "rabatt", "remise"],
+    "temp_c": ["temp_c", "temperature", "temp", "temperatura"],
+    "firmware": ["firmware", "fw_version", "os_build", "release"],
+    "order_ref": ["order_ref", "order_no", "auftrag", "pedido"],
+    "ref": ["ref", "reference", "ref_no", "case_ref"],
+    "ni_old": ["ni_old", "legacy_ni", "old_ref", "ni_prev"],
+}
+# Coordinate pairs: both names drawn together.
+GEO_PAIRS = [("latitud", "longitud"), ("latitude", "longitude"), ("lat", "lng"), ("lat", "lon"),
+             ("geo_lat", "geo_lon"), ("breitengrad", "laengengrad"), ("lat_wgs84", "lon_wgs84")]
+GEO_CANONICAL = {"latitud": ("longitud", 0), "latitude": ("longitude", 0), "longitud": ("latitud", 1),
+                 "longitude": ("latitude", 1)}
+
+
+def rename(L, cols):
+    """Draw this seed's names for a dataset's columns (unique within it)."""
+    r = L.rng
+    used = set()
+    pair = r.choice(GEO_PAIRS)
+
+    def blind():
+        while True:
+            n = r.choice(BLIND_TEMPLATES).format(n=r.randint(1, 40))
+            if n not in used:
+                return n
+
+    out = []
+    for c in cols:
+        name = c["path"]
+        if "." in name:
+            new = name
+        elif name in GEO_CANONICAL:
+            new = pair[GEO_CANONICAL[name][1]]
+        elif name in BLIND or (name in VALUES_DECIDE and r.random() < BLIND_RATE):
+            new = blind()
+        elif name in SYNONYMS:
+            new = r.choice(SYNONYMS[name])
+        else:
+            new = name
+        while new in used:
+            new = blind()
+        used.add(new)
+        out.append(dict(c, path=new))
+    return out
+
+
+# --------------------------------------------------------------------------
 # Generic writers: one column list, any format
 # --------------------------------------------------------------------------
 
@@ -222,7 +317,9 @@ def nest(cols, n, omit_nulls=True):
 
 
 def write_table(L, out: Path, rel: str, cols, pa_types=None, **extra):
-    pa_types = pa_types or {}
+    renamed = rename(L, cols)
+    pa_types = {new["path"]: pa_types[old["path"]] for old, new in zip(cols, renamed) if old["path"] in (pa_types or {})}
+    cols = renamed
     arrays = {c["path"]: pa.array(c["values"], pa_types.get(c["path"])) for c in cols}
     gf.write_parquet(pa.table(arrays), out / rel)
     n = len(cols[0]["values"])
@@ -237,6 +334,7 @@ def truth_col(c, pa_types=None):
 
 
 def write_csv(L, out: Path, rel: str, cols, delimiter=",", encoding="utf-8", header=True, bom=False, **extra):
+    cols = rename(L, cols) if header else cols
     path = out / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
@@ -255,6 +353,8 @@ def write_csv(L, out: Path, rel: str, cols, delimiter=",", encoding="utf-8", hea
 
 
 def write_jsonl(L, out: Path, rel: str, cols, gz=False, recs=None, **extra):
+    if recs is None:
+        cols = rename(L, cols)
     n = len(cols[0]["values"])
     recs = recs if recs is not None else nest(cols, n)
     data = gf.jsonl_bytes(recs)
