@@ -210,7 +210,7 @@ BLIND_TEMPLATES = ["col_{n}", "attr{n}", "f_{n:02d}", "c{n}", "x{n}", "field{n}"
 VALUES_DECIDE = {"Anschrift", "Rufnummer", "Bankverbindung", "courriel", "adresse_postale", "tel_portable",
                  "domicilio", "movil", "cuenta", "nombre_completo", "paciente", "acct", "beneficiary_account",
                  "hw_addr", "v6", "addr", "member", "primary_contact_no", "nom", "agent_note", "memo", "remark",
-                 "Notiz", "body", "msg", "ship_to", "pan", "buyer", "Vorname", "Nachname", "prénom",
+                 "Notiz", "commentaire", "body", "msg", "ship_to", "pan", "buyer", "Vorname", "Nachname", "prénom",
                  "nom_de_famille", "ni", "nhs", "u"}
 BLIND_RATE = 0.35
 # Names that carry the evidence a format cannot (or a misleading name for a
@@ -1052,7 +1052,29 @@ def ds_big_sparse_parquet(L, out):
     write_table(L, out, "ml/feedback_labels.parquet", cols)
 
 
-DATASETS = [ds_stations_csv, ds_eu_payments, ds_shipping_notes_en, ds_travel_json, ds_web_hive_json,
+# ---------------- round 3 ----------------
+
+def ds_notes_fr(L, out):
+    """French customer-service notes, semicolon CSV in UTF-8: sparse labelled
+    addresses and birth dates (about 1.5 % each)."""
+    r = L.rng
+    n = 2000
+
+    def make():
+        p = L.pick(["fr_FR"])
+        if r.random() < 0.5:
+            return r.choice(["nouvelle adresse : {a}", "livrer au {a}", "déménagé au {a}"]).format(a=p["addr"]["full"]), {"STREET_ADDRESS"}
+        return r.choice(["né le {d}", "née le {d}", "date de naissance {d}"]).format(d=p["dob"].strftime("%d/%m/%Y")), {"DATE_OF_BIRTH"}
+
+    text, lab = sparse(L, n, 0.03, make, lambda: r.choice(gf.FR_NOTES))
+    cols = [col("dossier", [f"D{i:06d}" for i in range(n)]),
+            col("commentaire", text, ["STREET_ADDRESS", "DATE_OF_BIRTH"], labels=lab),
+            col("ouvert_le", [L.date_between(dt.date(2023, 1, 1), dt.date(2024, 5, 1)).strftime("%d/%m/%Y") for _ in range(n)],
+                trap="ticket dates")]
+    write_csv(L, out, "sav/dossiers.csv", cols, delimiter=";")
+
+
+DATASETS = [ds_notes_fr, ds_stations_csv, ds_eu_payments, ds_shipping_notes_en, ds_travel_json, ds_web_hive_json,
             ds_big_sparse_parquet, ds_legacy_upper, ds_tbl_0007, ds_tbl_0012, ds_kundenstamm, ds_clientes, ds_abonnes, ds_api_dump, ds_messages,
             ds_tickets, ds_patients, ds_hive_orders, ds_geo_points, ds_positions_text, ds_access_log,
             ds_sparse_big, ds_staff, ds_payroll, ds_devices, ds_secrets, ds_web_sessions,
