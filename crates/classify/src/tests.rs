@@ -484,8 +484,28 @@ fn house_number_postcode_and_town_make_a_sparse_address() {
             .map(|i| format!("Lager {}: {} Stück", i % 9, 10_000 + i))
             .collect(),
     );
-    let r = classify(vec![("notiz", notes), ("bestand", stock)]);
+    let fr = strings(
+        (0..n)
+            .map(|i| {
+                if i % 40 == 0 {
+                    format!(
+                        "nouvelle adresse : {}, avenue de Lemaire, {} Grondin",
+                        1 + i % 90,
+                        10_000 + i
+                    )
+                } else {
+                    "Client satisfait du service, aucune action requise.".to_string()
+                }
+            })
+            .collect(),
+    );
+    let r = classify(vec![
+        ("notiz", notes),
+        ("bestand", stock),
+        ("commentaire", fr),
+    ]);
     assert_eq!(entities(&r, "notiz"), vec!["STREET_ADDRESS"]);
+    assert_eq!(entities(&r, "commentaire"), vec!["STREET_ADDRESS"]);
     assert!(entities(&r, "bestand").is_empty());
 }
 

@@ -114,6 +114,11 @@ fn positives() -> Vec<(&'static str, String, String)> {
         ),
         w(
             "STREET_ADDRESS",
+            "nouvelle adresse : 43, avenue de Lemaire, 19287 Grondin-sur-Marques",
+            "e, 19287 Grondin",
+        ),
+        w(
+            "STREET_ADDRESS",
             "new address: 46 Josh Bridge, Gibsonfurt, SE4X 3UL",
             ", Gibsonfurt, SE4X 3UL",
         ),
@@ -191,6 +196,7 @@ fn negatives() -> Vec<(&'static str, &'static [&'static str])> {
         ("Gibsonfurt, SE4X 3UL", &["STREET_ADDRESS"]),
         ("Springfield, IL 62704", &["STREET_ADDRESS"]),
         ("Lager 3: 10005 Stück", &["STREET_ADDRESS"]),
+        ("75002 Paris", &["STREET_ADDRESS"]),
         ("550e8400-e29b-41d4-a716-446655440000", ALL_IDS),
         ("d41d8cd98f00b204e9800998ecf8427e", ALL_IDS),
         ("da39a3ee5e6b4b0d3255bfef95601890afd80709", ALL_IDS),
