@@ -10,6 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 type Key = (String, String, String); // (dataset path, column_path, entity)
 
 struct Truth {
+    /// Every (dataset, column_path) the truth file lists.
+    columns: BTreeSet<(String, String)>,
     positives: BTreeSet<Key>,
     traps: BTreeSet<(String, String)>,
     sparse: BTreeSet<Key>,
@@ -23,6 +25,7 @@ fn load_truth(lake: &str) -> Truth {
     )
     .unwrap();
     let mut truth = Truth {
+        columns: BTreeSet::new(),
         positives: BTreeSet::new(),
         traps: BTreeSet::new(),
         sparse: BTreeSet::new(),
@@ -39,6 +42,7 @@ fn load_truth(lake: &str) -> Truth {
         );
         for c in d["columns"].as_array().into_iter().flatten() {
             let col = c["column_path"].as_str().unwrap().to_string();
+            truth.columns.insert((path.clone(), col.clone()));
             let entities: Vec<String> = c["entities"]
                 .as_array()
                 .unwrap()
@@ -172,6 +176,27 @@ fn lake_matches_its_truth(name: &str) {
     assert!(
         f1 >= MIN_MICRO_F1,
         "micro-F1 {f1:.3} below {MIN_MICRO_F1}\n{text}"
+    );
+
+    // The truth describes the lake as scanned: every column it lists (traps
+    // included, which would otherwise pass by not existing) is in the catalog.
+    let root_prefix = format!("{}/", uri_of(&lake));
+    let scanned: BTreeSet<(String, String)> =
+        query(&catalog, "SELECT dataset_uri, column_path FROM columns")
+            .iter()
+            .map(|r| {
+                (
+                    str_of(r, "dataset_uri")
+                        .trim_start_matches(&root_prefix)
+                        .to_string(),
+                    str_of(r, "column_path").to_string(),
+                )
+            })
+            .collect();
+    let unknown: Vec<_> = truth.columns.difference(&scanned).collect();
+    assert!(
+        unknown.is_empty(),
+        "truth columns not in the catalog: {unknown:?}"
     );
 
     // Datasets: statuses and exact row counts.
