@@ -6,7 +6,9 @@
 //!   passed E's validator count (`validated`). Checksum validators that random
 //!   digits pass by chance (Luhn ≈ 1 in 10, NHS mod-11 ≈ 1 in 11) must also
 //!   show a pass rate ≥ 50 % over at least 10 candidates — a real card column
-//!   passes ~100 %, a column of order ids ~10 %. Likewise whole-value
+//!   passes ~100 %, a column of order ids ~10 %. Conversely a column whose
+//!   values pass such a checksum ≥ 90 % of the time (over ≥ 50) is proven by
+//!   it: plain 10-digit NHS numbers need no name hint. Likewise whole-value
 //!   dotted numbers must be ≥ 80 % valid IPv4 to be IP addresses: a column of
 //!   version strings (`10.2.3.4`, `4.18.0.1160`) holds a few valid-looking
 //!   quads among many that are not.
@@ -375,9 +377,23 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
         let v = ev.validated + estimate(ev.unchecked);
         let whole_values = ev.whole + estimate(ev.unchecked_whole);
         let share = if n == 0 { 0.0 } else { v as f64 / n as f64 };
-        let weak = rule.needs_name_hint || ev.best_score < 0.6;
+        let chance_checksum = matches!(ev.validator, Some("luhn") | Some("uk_nhs"));
+        // A checksum that random digits pass about 1 time in 10, passed by
+        // nearly every value of a column, is evidence the format alone is
+        // not: plain 10-digit NHS numbers need no column name then.
+        let checksum_proven = chance_checksum
+            && !hint_neg
+            && checked >= PROVEN_CHECKSUM_CANDIDATES
+            && pass_rate >= PROVEN_CHECKSUM_PASS_RATE
+            && whole_values * 2 >= n;
+        let best_score = if checksum_proven {
+            ev.best_score.max(PROVEN_CHECKSUM_SCORE)
+        } else {
+            ev.best_score
+        };
+        let weak = !checksum_proven && (rule.needs_name_hint || ev.best_score < 0.6);
         let conf = confidence(
-            ev.best_score,
+            best_score,
             share,
             hint_pos,
             hint_neg,
@@ -387,7 +403,6 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
                 (ev.context_hits as f64 / v as f64).min(1.0)
             },
         );
-        let chance_checksum = matches!(ev.validator, Some("luhn") | Some("uk_nhs"));
         // Dotted numbers that are whole values: an IP column's values are all
         // valid addresses; a version column (`10.2.3.4`, `4.18.0.1160`,
         // `2024.5.1.12`) holds a few valid-looking ones among many that are
@@ -734,6 +749,14 @@ fn geo_pairs(rules: &RuleSet, columns: &[ColumnAccumulator], results: &mut [Colu
 /// shape (0.4) still does not.
 const SPARSE_DENSITY: f64 = 0.55;
 const SPARSE_DENSITY_IN_CONTEXT: f64 = 0.9;
+
+/// When a chance-prone checksum (Luhn, NHS mod-11) proves a column: at least
+/// this many checked candidates, this pass rate (chance gives ~10 %; the
+/// probability of ≥ 90 % of 50 by chance is below 1e-40), and the score the
+/// format then counts with — that of a strict format.
+const PROVEN_CHECKSUM_CANDIDATES: u64 = 50;
+const PROVEN_CHECKSUM_PASS_RATE: f64 = 0.9;
+const PROVEN_CHECKSUM_SCORE: f64 = 0.7;
 
 /// Share of whole-value dotted-number candidates that must be valid IPv4 for
 /// a column to be IP addresses (real address columns pass ~100 %).

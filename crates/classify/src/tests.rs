@@ -637,3 +637,36 @@ fn labelled_sparse_birth_dates_and_address_tails_in_free_text() {
     assert_eq!(entities(&r, "note_b"), vec!["STREET_ADDRESS"]);
     assert!(entities(&r, "town").is_empty());
 }
+
+/// Valid NHS numbers (mod-11 check digit), 10 digits, no separators.
+fn nhs(i: u64) -> Option<String> {
+    let nine = format!("{}", 400_000_000 + i * 7_919);
+    let sum: u32 = nine
+        .chars()
+        .enumerate()
+        .map(|(k, c)| c.to_digit(10).unwrap() * (10 - k as u32))
+        .sum();
+    match 11 - sum % 11 {
+        10 => None,
+        11 => Some(format!("{nine}0")),
+        c => Some(format!("{nine}{c}")),
+    }
+}
+
+#[test]
+fn a_checksum_passed_far_above_chance_proves_a_column_without_its_name() {
+    let valid: Vec<String> = (0..400).filter_map(nhs).take(300).collect();
+    // Ten-digit numbers that pass mod-11 only by chance (~9 %).
+    let random: Vec<String> = (0..300u64)
+        .map(|i| format!("{}", 4_000_000_000 + i * 1_234_577))
+        .collect();
+    let r = classify(vec![
+        ("f_28", strings(valid.clone())),
+        ("isbn", strings(valid)),
+        ("ref", strings(random)),
+    ]);
+    assert_eq!(entities(&r, "f_28"), vec!["UK_NHS"]);
+    // The name says what the same checksum means here (ISBN-10 shares it).
+    assert!(entities(&r, "isbn").is_empty());
+    assert!(entities(&r, "ref").is_empty());
+}
