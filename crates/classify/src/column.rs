@@ -75,6 +75,36 @@ pub struct FloatEvidence {
     pub fractional: u64,
 }
 
+impl FloatEvidence {
+    pub fn observe(&mut self, v: f64) {
+        self.values += 1;
+        if (-90.0..=90.0).contains(&v) {
+            self.in_lat_range += 1;
+        }
+        if (-180.0..=180.0).contains(&v) {
+            self.in_lon_range += 1;
+        }
+        if v.fract() != 0.0 {
+            self.fractional += 1;
+        }
+    }
+}
+
+/// A decimal number written out plainly (`48.85661`, `-3.7`, `12`), as CSV
+/// files hold numbers; not `1e5`, `inf`, `NaN` or `1,5`.
+pub fn plain_decimal(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let ok = !int.is_empty()
+        && int.len() <= 15
+        && frac.len() <= 15
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && !(digits.contains('.') && frac.is_empty());
+    ok.then(|| s.parse().ok()).flatten()
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct DateEvidence {
     pub values: u64,

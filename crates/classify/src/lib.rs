@@ -19,7 +19,7 @@ mod tests;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Date32Type};
-use column::{ColumnAccumulator, LeafKind, DISTINCT_CAP};
+use column::{plain_decimal, ColumnAccumulator, LeafKind, DISTINCT_CAP};
 use dict::Dictionaries;
 use lakewarden_rules::{validate_match, Matcher, RuleSet, ValueKind};
 use rayon::prelude::*;
@@ -143,16 +143,7 @@ impl<M: Matcher> Classifier<M> {
                 };
                 let f = f.as_primitive::<arrow::datatypes::Float64Type>();
                 for v in f.iter().flatten() {
-                    acc.floats.values += 1;
-                    if (-90.0..=90.0).contains(&v) {
-                        acc.floats.in_lat_range += 1;
-                    }
-                    if (-180.0..=180.0).contains(&v) {
-                        acc.floats.in_lon_range += 1;
-                    }
-                    if v.fract() != 0.0 {
-                        acc.floats.fractional += 1;
-                    }
+                    acc.floats.observe(v);
                 }
             }
             LeafKind::Date => {
@@ -275,6 +266,10 @@ impl<M: Matcher> Classifier<M> {
                 }
                 acc.text_values += 1;
                 acc.text_chars += cut.chars().count() as u64;
+                // Numbers written as text (every CSV field): coordinates too.
+                if let Some(f) = plain_decimal(cut) {
+                    acc.floats.observe(f);
+                }
                 acc.observe_name_shape(self.dicts(), cut.trim());
                 self.keep_for_llm(acc, cut.trim());
             }
@@ -388,7 +383,7 @@ impl<M: Matcher> Classifier<M> {
             let vend = starts.get(vi + 1).map(|s| s - 1).unwrap_or(buf.len() - 1);
             for (eidx, hit) in value_hits.drain(..) {
                 let rule = &self.rules.entities()[eidx];
-                self.fold_hit(acc, rule, &hit, &buf[vstart..vend], &buf);
+                self.fold_hit(acc, rule, &hit, (vstart, vend), &buf);
             }
         }
     }
@@ -399,7 +394,7 @@ impl<M: Matcher> Classifier<M> {
         acc: &mut ColumnAccumulator,
         rule: &lakewarden_rules::EntityRule,
         hit: &Hit,
-        value: &[u8],
+        (vstart, vend): (usize, usize),
         buf: &[u8],
     ) {
         let ev = match acc.entities.get_mut(&rule.entity) {
@@ -436,14 +431,19 @@ impl<M: Matcher> Classifier<M> {
         if hit.whole {
             ev.whole += 1;
         }
-        // Context words are lower-case already (the rule loader folds them).
+        // A context word counts near the match (`tel. 0151…`), not anywhere
+        // in a long value (`Mobile Safari` in a user agent). The words are
+        // lower-case already (the rule loader folds them).
         if !rule.context_words.is_empty() {
-            let value = String::from_utf8_lossy(value).to_lowercase();
-            if rule
-                .context_words
-                .iter()
-                .any(|w| value.contains(w.as_str()))
-            {
+            let (ws, we) = match hit.example {
+                Some((a, b)) => (
+                    a.saturating_sub(CONTEXT_BEFORE).max(vstart),
+                    (b + CONTEXT_AFTER).min(vend),
+                ),
+                None => (vstart, vend),
+            };
+            let near = String::from_utf8_lossy(&buf[ws..we]).to_lowercase();
+            if rule.context_words.iter().any(|w| near.contains(w.as_str())) {
                 ev.context_hits += 1;
             }
         }
@@ -531,6 +531,11 @@ fn value_hash(value: &str) -> u64 {
 /// Joined values of one column and batch above this many bytes are scanned
 /// in parallel parts (see `Classifier::scan_values`).
 const PARALLEL_SCAN_BYTES: usize = 1 << 20;
+
+/// Bytes before / after a validated match searched for the entity's context
+/// words (a label sits just before its value: `tel. …`, `IBAN …`).
+const CONTEXT_BEFORE: usize = 40;
+const CONTEXT_AFTER: usize = 16;
 
 /// Expensive validator calls per column before estimation takes over.
 pub const EXPENSIVE_CHECKS_PER_COLUMN: u64 = 4_096;

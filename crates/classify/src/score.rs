@@ -6,11 +6,18 @@
 //!   passed E's validator count (`validated`). Checksum validators that random
 //!   digits pass by chance (Luhn ≈ 1 in 10, NHS mod-11 ≈ 1 in 11) must also
 //!   show a pass rate ≥ 50 % over at least 10 candidates — a real card column
-//!   passes ~100 %, a column of order ids ~10 %.
+//!   passes ~100 %, a column of order ids ~10 %. Conversely a column whose
+//!   values pass such a checksum ≥ 90 % of the time (over ≥ 50) is proven by
+//!   it: plain 10-digit NHS numbers need no name hint. Likewise whole-value
+//!   dotted numbers must be ≥ 80 % valid IPv4 to be IP addresses: a column of
+//!   version strings (`10.2.3.4`, `4.18.0.1160`) holds a few valid-looking
+//!   quads among many that are not.
 //! * **Sparse columns count.** E is reported once `validated ≥ k`
 //!   (`min_hits`, default 2; 1 when fewer than 100 values were looked at),
 //!   whatever the share — 3 emails in 100 notes are still emails.
-//! * **A name alone is not evidence; values beat names.** Name hints move the
+//! * **A name alone is not evidence; values beat names.** Name hints (the
+//!   leaf's name; for a generic leaf such as `number` or `value`, the
+//!   parent's too: `passport.number`) move the
 //!   confidence (+0.10 positive, −0.20 negative) but never create a finding.
 //!   Entities whose formats are weak on their own (rule `needs_name_hint`, or
 //!   best pattern score < 0.6, e.g. passport numbers, birth dates as text,
@@ -24,7 +31,8 @@
 //! * **Typed columns**: a Date/Timestamp column is DATE_OF_BIRTH when its
 //!   name says so and ≥ 90 % of dates are plausible birth dates; a pair of
 //!   float columns named like latitude/longitude with values in range is
-//!   GEO_COORDINATE (both flagged; a lone `price` float never is).
+//!   GEO_COORDINATE (both flagged; a lone `price` float never is) — text
+//!   columns of plain decimals count as floats here (CSV fields are text).
 //!
 //! **What sampling guarantees under this rule.** Sample mode draws about
 //! `--sample-rows` (default 2,000) rows per dataset, spread over files and
@@ -33,14 +41,22 @@
 //! P(Binomial(n, p) < 2) = (1-p)^n + n·p·(1-p)^(n-1): for p = 1 % that is
 //! below 1 % once n ≥ 662 non-null values, i.e. for any column at most ~67 %
 //! null under the default. Larger k needs larger n (k = 3: n ≥ 838).
-//! Parquet samples are raised by the footer's null counts so that a file's
-//! sparsest column yields as many non-null values as a full one (up to 10×
-//! the rows: the guarantee holds for columns up to 90 % null); CSV / JSON
-//! Lines samples are still sized in rows.
+//! Samples are sized by non-null values: the row rate of a file is raised
+//! so that its sparsest column yields as many non-null values as a full one,
+//! up to 10× the rows — a column 90 % null still gets the full count, one
+//! 96 % null still n ≥ 662 (sparser ones get fewer; `sampled_values` says
+//! how many). Parquet knows the null counts from its footer before reading;
+//! CSV / JSON Lines learn them while reading (`lake::sample::NonNullSampler`:
+//! the rate follows the sparsest column's non-null share so far, every row
+//! stays equally likely, so null fractions are not skewed).
 //!
 //! Confidence = best validated pattern score × density + hint/context
-//! adjustments, where density = 1 for share ≥ 50 % and falls linearly to 0.55
-//! for a share near 0 — so a sparse strong finding lands near 0.5 and a full
+//! adjustments, where density = 1 for share ≥ 50 % and falls linearly to a
+//! floor for a share near 0: 0.55, or 0.9 when most sparse matches carry a
+//! context word of the entity in the same value (`Rückruf unter …`, `Neue
+//! Anschrift: …`) — chance matches (digit runs in UUIDs read as phones) have
+//! none. So a sparse strong finding (score 0.9) lands near 0.5, a sparse
+//! validated phone or address with context words near 0.5, and a full
 //! column of validated values near the pattern's score. Reported when ≥
 //! `min_confidence` (default 0.45).
 
@@ -141,6 +157,25 @@ fn lon_name(n: &str) -> bool {
         || n.contains("laenge")
 }
 
+/// Leaf names that say nothing by themselves: in `passport.number` or
+/// `contact.value` the parent says what the value is.
+const GENERIC_LEAF_NAMES: &[&str] = &[
+    "number", "no", "nr", "num", "nummer", "numero", "número", "value", "val", "valeur", "valor",
+    "wert", "id", "code", "data", "text",
+];
+
+/// The name that column-name hints are matched against: the leaf, or for a
+/// generic leaf the parent and the leaf (`passport number`).
+pub(crate) fn hint_name(segments: &[String]) -> String {
+    match segments {
+        [.., parent, leaf] if GENERIC_LEAF_NAMES.contains(&leaf.to_lowercase().as_str()) => {
+            format!("{parent} {leaf}")
+        }
+        [.., leaf] => leaf.clone(),
+        [] => String::new(),
+    }
+}
+
 pub fn decide(
     rules: &RuleSet,
     cfg: &ClassifierConfig,
@@ -163,7 +198,8 @@ fn sensitivity(rules: &RuleSet, entity: &str) -> String {
 
 fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulator) -> ColumnResult {
     let n = acc.non_null();
-    let name = acc.name();
+    let hint_name = hint_name(&acc.segments);
+    let name = hint_name.as_str();
     let min_hits = if n < 100 { 1 } else { cfg.min_hits };
     let mut findings = Vec::new();
     let mut considered: Vec<Considered> = Vec::new();
@@ -341,15 +377,41 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
         let v = ev.validated + estimate(ev.unchecked);
         let whole_values = ev.whole + estimate(ev.unchecked_whole);
         let share = if n == 0 { 0.0 } else { v as f64 / n as f64 };
-        let weak = rule.needs_name_hint || ev.best_score < 0.6;
+        let chance_checksum = matches!(ev.validator, Some("luhn") | Some("uk_nhs"));
+        // A checksum that random digits pass about 1 time in 10, passed by
+        // nearly every value of a column, is evidence the format alone is
+        // not: plain 10-digit NHS numbers need no column name then.
+        let checksum_proven = chance_checksum
+            && !hint_neg
+            && checked >= PROVEN_CHECKSUM_CANDIDATES
+            && pass_rate >= PROVEN_CHECKSUM_PASS_RATE
+            && whole_values * 2 >= n;
+        let best_score = if checksum_proven {
+            ev.best_score.max(PROVEN_CHECKSUM_SCORE)
+        } else {
+            ev.best_score
+        };
+        let weak = !checksum_proven && (rule.needs_name_hint || ev.best_score < 0.6);
         let conf = confidence(
-            ev.best_score,
+            best_score,
             share,
             hint_pos,
             hint_neg,
-            ev.context_hits > 0,
+            if v == 0 {
+                0.0
+            } else {
+                (ev.context_hits as f64 / v as f64).min(1.0)
+            },
         );
-        let chance_checksum = matches!(ev.validator, Some("luhn") | Some("uk_nhs"));
+        // Dotted numbers that are whole values: an IP column's values are all
+        // valid addresses; a version column (`10.2.3.4`, `4.18.0.1160`,
+        // `2024.5.1.12`) holds a few valid-looking ones among many that are
+        // not (an octet above 255). Free text is left alone: there the
+        // failures are other dotted numbers beside real addresses.
+        let lookalike_dotted = ev.validator == Some("ipv4")
+            && c >= 10
+            && whole_values * 10 >= v * 8
+            && pass_rate < MIN_WHOLE_IPV4_PASS_RATE;
         let explanation = json!({
             "values": n, "candidates": c, "validated": v, "share": round3(share),
             "validator": ev.validator, "validator_failures": ev.validator_failures,
@@ -367,6 +429,11 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
         } else if chance_checksum && c >= 10 && pass_rate < 0.5 {
             Some(format!(
                 "validator pass rate {:.0}% over {c} candidates is what chance gives random digits",
+                pass_rate * 100.0
+            ))
+        } else if lookalike_dotted {
+            Some(format!(
+                "only {:.0}% of {c} dotted numbers are valid IPv4: version numbers, not addresses",
                 pass_rate * 100.0
             ))
         } else if v < min_hits {
@@ -617,13 +684,20 @@ fn geo_pairs(rules: &RuleSet, columns: &[ColumnAccumulator], results: &mut [Colu
             && (if lat { f.in_lat_range } else { f.in_lon_range }) == f.values
             && f.fractional * 2 >= f.values
     };
+    // Float columns, or text columns whose every value is a plain decimal
+    // (a CSV's `latitude;longitude`).
+    let numeric = |acc: &ColumnAccumulator| match acc.kind {
+        LeafKind::Float => true,
+        LeafKind::Text => acc.non_null() > 0 && acc.floats.values == acc.non_null(),
+        _ => false,
+    };
     for (i, lat) in columns.iter().enumerate() {
-        if lat.kind != LeafKind::Float || !lat_name(lat.name()) || !in_range(lat, true) {
+        if !numeric(lat) || !lat_name(lat.name()) || !in_range(lat, true) {
             continue;
         }
         let parent = &lat.segments[..lat.segments.len() - 1];
         let Some(j) = columns.iter().position(|c| {
-            c.kind == LeafKind::Float
+            numeric(c)
                 && c.segments.len() == lat.segments.len()
                 && &c.segments[..c.segments.len() - 1] == parent
                 && lon_name(c.name())
@@ -662,25 +736,60 @@ fn geo_pairs(rules: &RuleSet, columns: &[ColumnAccumulator], results: &mut [Colu
     }
 }
 
+/// The density of a column where almost no value holds the entity, without
+/// and with context words beside the matches. Sparse columns count (a
+/// deletion request cares about every row), but a few validated matches in
+/// thousands of values can be chance (digit runs inside UUIDs parse as phone
+/// numbers). A context word in the same value (`call back on …`, `Neue
+/// Anschrift: …`) is what tells a sparse real entity from chance, so when
+/// most sparse matches carry one the density floor rises from 0.55 to 0.9:
+/// a labelled value is nearly as good as a column named for it, so a
+/// validated format of score ≥ 0.5 (phones, dates after `born`, addresses
+/// ending in a postcode) reaches the default threshold, while a bare street
+/// shape (0.4) still does not.
+const SPARSE_DENSITY: f64 = 0.55;
+const SPARSE_DENSITY_IN_CONTEXT: f64 = 0.9;
+
+/// When a chance-prone checksum (Luhn, NHS mod-11) proves a column: at least
+/// this many checked candidates, this pass rate (chance gives ~10 %; the
+/// probability of ≥ 90 % of 50 by chance is below 1e-40), and the score the
+/// format then counts with — that of a strict format.
+const PROVEN_CHECKSUM_CANDIDATES: u64 = 50;
+const PROVEN_CHECKSUM_PASS_RATE: f64 = 0.9;
+const PROVEN_CHECKSUM_SCORE: f64 = 0.7;
+
+/// Share of whole-value dotted-number candidates that must be valid IPv4 for
+/// a column to be IP addresses (real address columns pass ~100 %).
+const MIN_WHOLE_IPV4_PASS_RATE: f64 = 0.8;
+
 /// Confidence from value evidence, share and hints (see the module docs).
 ///
 /// Values first: the best validated pattern's score scaled by density
-/// (1 at share ≥ 50 %, down to 0.55 near 0). A positive name hint closes
+/// (1 at share ≥ 50 %, down to a floor near 0: `SPARSE_DENSITY`, or
+/// `SPARSE_DENSITY_IN_CONTEXT` when the matches carry context words).
+/// A positive name hint closes
 /// up to 60 % of the remaining gap, in proportion to the share — a weak
 /// format (passport, plain 9 digits) that fills a column named for it is
 /// strong evidence; the same format sparse in a named column is not.
+///
+/// `context_share` is the share of validated values with a context word of
+/// the entity beside the match; it lifts the sparse density floor (half or
+/// more: `SPARSE_DENSITY_IN_CONTEXT`) and adds 0.05 when any value has one.
 pub fn confidence(
     best_score: f64,
     share: f64,
     hint_pos: bool,
     hint_neg: bool,
-    context: bool,
+    context_share: f64,
 ) -> f64 {
+    let floor = SPARSE_DENSITY
+        + (SPARSE_DENSITY_IN_CONTEXT - SPARSE_DENSITY) * (context_share / 0.5).min(1.0);
     let density = if share >= 0.5 {
         1.0
     } else {
-        0.55 + 0.45 * share / 0.5
+        floor + (1.0 - floor) * share / 0.5
     };
+    let context = context_share > 0.0;
     let mut conf = best_score * density;
     if hint_pos {
         conf += (1.0 - conf) * 0.6 * (share / 0.5).min(1.0);

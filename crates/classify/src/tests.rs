@@ -391,3 +391,320 @@ fn a_big_batch_scanned_in_parallel_parts_finds_what_one_scan_finds() {
     assert!(single.len() > 100_000, "{} matches", single.len());
     assert_eq!(parallel, single);
 }
+
+/// German-style phone numbers (valid for libphonenumber), deterministic.
+fn de_phone(i: u64) -> String {
+    format!("0151 {:08}", 23_456_789 + i * 7_919)
+}
+
+#[test]
+fn version_strings_are_not_ip_addresses_but_ip_columns_and_logs_are() {
+    // A column of four-part versions under a meaningless name: a third look
+    // like valid quads, the rest have a part above 255.
+    let versions = strings(
+        (0..600)
+            .map(|i| match i % 3 {
+                0 => format!("{}.{}.{}.{}", 1 + i % 20, i % 10, (i / 10) % 10, i % 100),
+                1 => format!("4.{}.0.{}", i % 30, 300 + i),
+                _ => format!("2024.{}.1.{}", 1 + i % 12, i % 400),
+            })
+            .collect(),
+    );
+    // Real addresses under the same kind of name, and in log lines beside
+    // version numbers (which the validator's context check rejects).
+    let ips = strings(
+        (0..600)
+            .map(|i| {
+                format!(
+                    "{}.{}.{}.{}",
+                    23 + i % 200,
+                    i % 256,
+                    (i * 7) % 256,
+                    1 + i % 254
+                )
+            })
+            .collect(),
+    );
+    let logs = strings(
+        (0..600)
+            .map(|i| {
+                if i % 2 == 0 {
+                    format!("{}.{}.0.{} GET /x 200", 81 + i % 100, i % 256, 1 + i % 254)
+                } else {
+                    format!("cache warm, build 4.{}.0.{}", i % 30, 300 + i)
+                }
+            })
+            .collect(),
+    );
+    let r = classify(vec![("f_03", versions), ("f_04", ips), ("msg", logs)]);
+    assert!(entities(&r, "f_03").is_empty(), "{:?}", r[0].considered);
+    assert_eq!(entities(&r, "f_04"), vec!["IP_ADDRESS"]);
+    assert_eq!(entities(&r, "msg"), vec!["IP_ADDRESS"]);
+}
+
+#[test]
+fn sparse_matches_count_when_a_context_word_labels_them() {
+    // 3 % of German notes hold a phone number after "Rückruf unter"; in the
+    // other column the same numbers stand without a label, as chance digit
+    // runs would.
+    let n = 2_000u64;
+    let text = |labelled: bool| {
+        strings(
+            (0..n)
+                .map(|i| {
+                    if i % 33 == 0 && labelled {
+                        format!("Rückruf unter {} erbeten", de_phone(i))
+                    } else if i % 33 == 0 {
+                        format!("Vorgang {} erledigt", de_phone(i))
+                    } else {
+                        "Lieferung kam beschädigt an, bitte Ersatz schicken.".to_string()
+                    }
+                })
+                .collect(),
+        )
+    };
+    let r = classify(vec![("notiz", text(true)), ("notiz2", text(false))]);
+    assert_eq!(entities(&r, "notiz"), vec!["PHONE_NUMBER"]);
+    assert!(entities(&r, "notiz2").is_empty());
+    // The formula itself: context lifts a sparse validated phone over 0.45;
+    // without context (or with a word far from every match) it stays below.
+    let sparse = 0.03;
+    assert!(crate::score::confidence(0.6, sparse, false, false, 1.0) >= 0.45);
+    assert!(crate::score::confidence(0.6, sparse, false, false, 0.0) < 0.45);
+    assert_eq!(
+        crate::score::confidence(0.9, 0.8, false, false, 0.0),
+        crate::score::confidence(0.9, 0.8, false, false, 1.0) - 0.05
+    );
+}
+
+#[test]
+fn a_context_word_counts_only_near_the_match() {
+    // "Mobile" far ahead of a digit run (a user agent) is not a label for it.
+    let ua = strings(
+        (0..2_000u64)
+            .map(|i| {
+                if i % 40 == 0 {
+                    format!(
+                        "{} Mozilla/5.0 (Linux; Android 10) AppleWebKit/537.36 Mobile Safari/537.36",
+                        de_phone(i)
+                    )
+                } else {
+                    "Mozilla/5.0 (Linux; Android 10) AppleWebKit/537.36 Mobile Safari/537.36".into()
+                }
+            })
+            .collect(),
+    );
+    let r = classify(vec![("agent", ua)]);
+    assert!(entities(&r, "agent").is_empty(), "{:?}", r[0].considered);
+}
+
+#[test]
+fn house_number_postcode_and_town_make_a_sparse_address() {
+    let n = 2_000u64;
+    let notes = strings(
+        (0..n)
+            .map(|i| {
+                if i % 40 == 0 {
+                    format!(
+                        "Neue Anschrift: Lindenweg {}, {} Regensburg",
+                        1 + i % 90,
+                        10_000 + i
+                    )
+                } else {
+                    "Kunde wünscht Rückruf am Nachmittag.".to_string()
+                }
+            })
+            .collect(),
+    );
+    // Numbers, commas and capitalised words that are not addresses.
+    let stock = strings(
+        (0..n)
+            .map(|i| format!("Lager {}: {} Stück", i % 9, 10_000 + i))
+            .collect(),
+    );
+    let fr = strings(
+        (0..n)
+            .map(|i| {
+                if i % 40 == 0 {
+                    format!(
+                        "nouvelle adresse : {}, avenue de Lemaire, {} Grondin",
+                        1 + i % 90,
+                        10_000 + i
+                    )
+                } else {
+                    "Client satisfait du service, aucune action requise.".to_string()
+                }
+            })
+            .collect(),
+    );
+    let r = classify(vec![
+        ("notiz", notes),
+        ("bestand", stock),
+        ("commentaire", fr),
+    ]);
+    assert_eq!(entities(&r, "notiz"), vec!["STREET_ADDRESS"]);
+    assert_eq!(entities(&r, "commentaire"), vec!["STREET_ADDRESS"]);
+    assert!(entities(&r, "bestand").is_empty());
+}
+
+#[test]
+fn coordinates_written_as_text_pair_up_like_floats() {
+    let n = 300;
+    let lat = strings(
+        (0..n)
+            .map(|i| format!("{:.5}", 40.1 + i as f64 * 0.013))
+            .collect(),
+    );
+    let lon = strings(
+        (0..n)
+            .map(|i| format!("{:.5}", -3.9 + i as f64 * 0.011))
+            .collect(),
+    );
+    let temp = strings(
+        (0..n)
+            .map(|i| format!("{:.1}", -10.0 + i as f64 * 0.1))
+            .collect(),
+    );
+    // Named like coordinates but not all numbers: not a coordinate column.
+    let mixed = strings(
+        (0..n)
+            .map(|i| {
+                if i % 5 == 0 {
+                    "n/a".into()
+                } else {
+                    format!("{:.4}", 10.5 + i as f64 * 0.01)
+                }
+            })
+            .collect(),
+    );
+    let r = classify(vec![
+        ("latitude", lat),
+        ("longitude", lon),
+        ("temp_c", temp),
+        ("lat_2", mixed.clone()),
+        ("lon_2", mixed),
+    ]);
+    assert_eq!(entities(&r, "latitude"), vec!["GEO_COORDINATE"]);
+    assert_eq!(entities(&r, "longitude"), vec!["GEO_COORDINATE"]);
+    assert!(entities(&r, "temp_c").is_empty());
+    assert!(entities(&r, "lat_2").is_empty());
+    assert!(entities(&r, "lon_2").is_empty());
+    assert_eq!(crate::column::plain_decimal(" -48.85661 "), Some(-48.85661));
+    for not in ["1e5", "inf", "NaN", "1,5", "12.", ".5", "-", "4.2.1"] {
+        assert_eq!(crate::column::plain_decimal(not), None, "{not}");
+    }
+}
+
+#[test]
+fn a_generic_leaf_takes_its_parents_name_for_hints() {
+    // German-format passport numbers: weak alone, named by the parent.
+    let numbers = || {
+        strings(
+            (0..300)
+                .map(|i| format!("C{:08}", 1_234_567 + i * 7_919).replace('0', "F"))
+                .collect(),
+        )
+    };
+    let nested = |parent: &str| {
+        let st = arrow::array::StructArray::from(vec![(
+            Arc::new(Field::new("number", DataType::Utf8, true)),
+            numbers(),
+        )]);
+        (parent.to_string(), Arc::new(st) as ArrayRef)
+    };
+    let (p1, a1) = nested("passport");
+    let (p2, a2) = nested("invoice");
+    let r = classify(vec![(p1.as_str(), a1), (p2.as_str(), a2)]);
+    assert_eq!(entities(&r, "passport.number"), vec!["PASSPORT_NUMBER"]);
+    assert!(entities(&r, "invoice.number").is_empty());
+    // A leaf with a name of its own keeps it: `user.name` is not a username.
+    assert_eq!(
+        crate::score::hint_name(&["user".into(), "name".into()]),
+        "name"
+    );
+    assert_eq!(
+        crate::score::hint_name(&["passport".into(), "Number".into()]),
+        "passport Number"
+    );
+}
+
+#[test]
+fn labelled_sparse_birth_dates_and_address_tails_in_free_text() {
+    let n = 2_000u64;
+    let notes = |labelled: bool| {
+        strings(
+            (0..n)
+                .map(|i| match (i % 50, labelled) {
+                    (0, true) => {
+                        format!("born {:02}/{:02}/19{}", 1 + i % 12, 1 + i % 28, 40 + i % 60)
+                    }
+                    (0, false) => format!(
+                        "batch {:02}/{:02}/19{}",
+                        1 + i % 12,
+                        1 + i % 28,
+                        40 + i % 60
+                    ),
+                    (25, true) => format!(
+                        "new address: {} Josh Bridge, Gibsonfurt, SE4X 3UL",
+                        1 + i % 90
+                    ),
+                    (25, false) => {
+                        format!("ship to {} Main Street, Springfield, IL 62704", 1 + i % 90)
+                    }
+                    _ => "Customer requested a callback about the delayed delivery.".into(),
+                })
+                .collect(),
+        )
+    };
+    // Towns with postcodes as whole values (no street before them).
+    let towns = strings(
+        (0..n)
+            .map(|i| format!("Gibsonfurt, SE{} 3UL", 1 + i % 9))
+            .collect(),
+    );
+    let r = classify(vec![
+        ("note_a", notes(true)),
+        ("note_b", notes(false)),
+        ("town", towns),
+    ]);
+    let mut a = entities(&r, "note_a");
+    a.sort();
+    assert_eq!(a, vec!["DATE_OF_BIRTH", "STREET_ADDRESS"]);
+    // Unlabelled dates are not birth dates; the US address is labelled by
+    // "ship to" only through its own street word, and ends in ", IL 62704".
+    assert_eq!(entities(&r, "note_b"), vec!["STREET_ADDRESS"]);
+    assert!(entities(&r, "town").is_empty());
+}
+
+/// Valid NHS numbers (mod-11 check digit), 10 digits, no separators.
+fn nhs(i: u64) -> Option<String> {
+    let nine = format!("{}", 400_000_000 + i * 7_919);
+    let sum: u32 = nine
+        .chars()
+        .enumerate()
+        .map(|(k, c)| c.to_digit(10).unwrap() * (10 - k as u32))
+        .sum();
+    match 11 - sum % 11 {
+        10 => None,
+        11 => Some(format!("{nine}0")),
+        c => Some(format!("{nine}{c}")),
+    }
+}
+
+#[test]
+fn a_checksum_passed_far_above_chance_proves_a_column_without_its_name() {
+    let valid: Vec<String> = (0..400).filter_map(nhs).take(300).collect();
+    // Ten-digit numbers that pass mod-11 only by chance (~9 %).
+    let random: Vec<String> = (0..300u64)
+        .map(|i| format!("{}", 4_000_000_000 + i * 1_234_577))
+        .collect();
+    let r = classify(vec![
+        ("f_28", strings(valid.clone())),
+        ("isbn", strings(valid)),
+        ("ref", strings(random)),
+    ]);
+    assert_eq!(entities(&r, "f_28"), vec!["UK_NHS"]);
+    // The name says what the same checksum means here (ISBN-10 shares it).
+    assert!(entities(&r, "isbn").is_empty());
+    assert!(entities(&r, "ref").is_empty());
+}

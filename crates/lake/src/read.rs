@@ -499,6 +499,10 @@ impl Reader {
                                 Err(_) => return false,
                             }
                         }
+                        ChunkData::Flat { rows, mut columns } => {
+                            add_flat_partition_columns(rows, &mut columns, &partition_file);
+                            ChunkData::Flat { rows, columns }
+                        }
                         other => other,
                     };
                     tx2.blocking_send(chunk).is_ok()
@@ -894,7 +898,7 @@ pub(crate) fn same_e_tag(listed: Option<&str>, got: Option<&str>) -> bool {
 /// The most a sample is raised for mostly-null columns: a column 90 % null
 /// still gets the full number of non-null values; sparser ones get fewer
 /// (and the finding's `sampled_values` says how many).
-const MAX_NULL_BOOST: f64 = 10.0;
+pub(crate) const MAX_NULL_BOOST: f64 = 10.0;
 
 /// How much more than `--sample-rows` a file's sample must draw so that its
 /// sparsest column — by the footer's null counts; all-null columns aside,
@@ -1089,6 +1093,20 @@ fn add_partition_columns(
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
         .map_err(|e| LakeError::corrupt(uri, format!("cannot add partition columns: {e}")))
+}
+
+/// The same for flattened JSON records: one value per record.
+fn add_flat_partition_columns(rows: usize, columns: &mut Vec<FlatColumn>, file: &FileRef) {
+    for (k, v) in &file.partition {
+        if columns.iter().any(|c| c.path.len() == 1 && &c.path[0] == k) {
+            continue;
+        }
+        columns.push(FlatColumn {
+            path: vec![k.clone()],
+            array: Arc::new(StringArray::from(vec![v.as_str(); rows])),
+            rows: (0..rows as u32).collect(),
+        });
+    }
 }
 
 fn parquet_error(uri: &str, e: parquet::errors::ParquetError) -> LakeError {
@@ -1330,6 +1348,50 @@ mod store_tests {
             report.notes.iter().any(|n| n.contains("mostly null")),
             "{:?}",
             report.notes
+        );
+    }
+
+    #[tokio::test]
+    async fn hive_partition_keys_are_columns_of_json_lines_too() {
+        let dir = tempfile::tempdir().unwrap();
+        for day in ["2024-05-30", "2024-05-31"] {
+            let part = dir.path().join("clicks").join(format!("day={day}"));
+            std::fs::create_dir_all(&part).unwrap();
+            std::fs::write(
+                part.join("e.jsonl"),
+                "{\"ip\":\"81.2.69.160\"}\n{\"ip\":\"81.2.69.161\"}\n",
+            )
+            .unwrap();
+        }
+        let loc = LakeLocation::parse(dir.path().to_str().unwrap()).unwrap();
+        let store = crate::open_store(&loc).unwrap();
+        let ds = datasets(&loc, store.clone()).await;
+        assert_eq!(ds.len(), 1, "one partitioned dataset");
+        let (tx, mut rx) = mpsc::channel(4);
+        let days = tokio::spawn(async move {
+            let mut days = Vec::new();
+            while let Some(chunk) = rx.recv().await {
+                let ChunkData::Flat { rows, columns } = chunk else {
+                    panic!("JSON Lines give flat chunks");
+                };
+                let day = columns
+                    .iter()
+                    .find(|c| c.path == ["day"])
+                    .expect("day column");
+                assert_eq!(day.rows.len(), rows);
+                let a = day.array.as_any().downcast_ref::<StringArray>().unwrap();
+                days.extend(a.iter().map(|v| v.unwrap().to_string()));
+            }
+            days.sort();
+            days
+        });
+        Reader::new(store)
+            .read(&loc, &ds[0], &ReadOptions::default(), tx)
+            .await
+            .unwrap();
+        assert_eq!(
+            days.await.unwrap(),
+            ["2024-05-30", "2024-05-30", "2024-05-31", "2024-05-31"]
         );
     }
 

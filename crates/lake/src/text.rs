@@ -8,14 +8,14 @@
 
 use crate::error::LakeError;
 use crate::format::{self, Compression};
-use crate::read::{ChunkData, FlatColumn};
-use crate::sample::{rate_for, RowSampler};
+use crate::read::{ChunkData, FlatColumn, MAX_NULL_BOOST};
+use crate::sample::{rate_for, NonNullSampler};
 use arrow::array::{ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use encoding_rs::WINDOWS_1252;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read};
 use std::sync::Arc;
 
@@ -190,8 +190,11 @@ pub struct TextOptions {
 impl TextOptions {
     /// The row sampler for a file whose first bytes are `head`: the rate is
     /// estimated from the head's average line length (whole files are read
-    /// anyway; sampling saves the classification work).
-    fn sampler(&self, head: &[u8]) -> RowSampler {
+    /// anyway; sampling saves the classification work). A file with
+    /// mostly-null columns gets its rate raised so that its sparsest column
+    /// holds as many non-null values as a full one (see [`NonNullSampler`];
+    /// up to [`MAX_NULL_BOOST`]×, as for Parquet).
+    fn sampler(&self, head: &[u8]) -> NonNullSampler {
         let lines = head.iter().filter(|&&b| b == b'\n').count().max(1) as u64;
         let avg = (head.len() as u64 / lines).max(1);
         let inflate = match self.compression {
@@ -199,7 +202,11 @@ impl TextOptions {
             Compression::None => 1,
         };
         let est_rows = self.size_hint.saturating_mul(inflate) / avg;
-        RowSampler::new(self.seed, rate_for(self.sample_rows, est_rows.max(lines)))
+        NonNullSampler::new(
+            self.seed,
+            rate_for(self.sample_rows, est_rows.max(lines)),
+            MAX_NULL_BOOST,
+        )
     }
 }
 
@@ -211,7 +218,7 @@ pub fn read_csv(
     emit: &mut Emit<'_>,
 ) -> Result<TextStats, LakeError> {
     let (head, reader) = open_text(uri, raw, opts.compression)?;
-    let sampler = opts.sampler(&head);
+    let mut sampler = opts.sampler(&head);
     let mut stats = TextStats::default();
     let enc = sniff_encoding(&head);
     if enc == Encoding::Windows1252 {
@@ -303,7 +310,12 @@ pub fn read_csv(
             continue;
         }
         stats.rows += 1;
-        if !sampler.keep(stats.rows - 1) {
+        let row = stats.rows - 1;
+        if !sampler.may_keep(row) {
+            continue;
+        }
+        let non_null = fields.iter().enumerate().filter(|(_, f)| !f.is_empty());
+        if !sampler.keep(row, non_null.map(|(i, _)| i)) {
             continue;
         }
         for (b, f) in builders.iter_mut().zip(fields) {
@@ -507,6 +519,49 @@ fn leaves_to_array(leaves: &[Leaf]) -> ArrayRef {
     Arc::new(b.finish())
 }
 
+/// Numbers the leaf paths of JSON records, for the sampler's per-column
+/// non-null counts.
+#[derive(Default)]
+struct LeafIndex {
+    index: HashMap<Vec<String>, usize>,
+}
+
+impl LeafIndex {
+    /// The indices of the leaf paths that hold a non-null value in `v`
+    /// (list elements add no segment, as in [`FlatBatch`]).
+    fn non_null(&mut self, v: &serde_json::Value) -> Vec<usize> {
+        fn walk(
+            index: &mut HashMap<Vec<String>, usize>,
+            path: &mut Vec<String>,
+            v: &serde_json::Value,
+            out: &mut Vec<usize>,
+        ) {
+            use serde_json::Value;
+            match v {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        path.push(k.clone());
+                        walk(index, path, v, out);
+                        path.pop();
+                    }
+                }
+                Value::Array(a) => a.iter().for_each(|e| walk(index, path, e, out)),
+                Value::Null => {}
+                _ => {
+                    let next = index.len();
+                    let i = *index.entry(path.clone()).or_insert(next);
+                    if !out.contains(&i) {
+                        out.push(i);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&mut self.index, &mut Vec::new(), v, &mut out);
+        out
+    }
+}
+
 /// Read JSON Lines (one object per line), or a `.json` file holding one array
 /// of objects. Lines that are not JSON objects are skipped and counted.
 pub fn read_json_lines(
@@ -516,7 +571,8 @@ pub fn read_json_lines(
     emit: &mut Emit<'_>,
 ) -> Result<TextStats, LakeError> {
     let (head, reader) = open_text(uri, raw, opts.compression)?;
-    let sampler = opts.sampler(&head);
+    let mut sampler = opts.sampler(&head);
+    let mut columns = LeafIndex::default();
     let mut stats = TextStats::default();
     let mut batch = FlatBatch::default();
     let mut in_batch = 0usize;
@@ -542,7 +598,8 @@ pub fn read_json_lines(
                 continue;
             }
             stats.rows += 1;
-            if !sampler.keep(stats.rows - 1) {
+            let row = stats.rows - 1;
+            if !sampler.may_keep(row) || !sampler.keep(row, columns.non_null(&v)) {
                 continue;
             }
             batch.push_record(in_batch, &mut path, &v);
@@ -573,8 +630,7 @@ pub fn read_json_lines(
             if line.iter().all(|b| b.is_ascii_whitespace()) {
                 continue;
             }
-            let keep = sampler.keep(stats.rows);
-            if !keep {
+            if !sampler.may_keep(stats.rows) {
                 // Still validated, so bad lines are counted in sample mode too.
                 let ok = serde_json::from_slice::<serde::de::IgnoredAny>(&line).is_ok()
                     && line.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
@@ -602,6 +658,10 @@ pub fn read_json_lines(
             });
             match parsed {
                 Ok(v) if v.is_object() => {
+                    if !sampler.keep(stats.rows, columns.non_null(&v)) {
+                        stats.rows += 1;
+                        continue;
+                    }
                     batch.push_record(in_batch, &mut path, &v);
                     in_batch += 1;
                     stats.rows += 1;

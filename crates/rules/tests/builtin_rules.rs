@@ -107,6 +107,26 @@ fn positives() -> Vec<(&'static str, String, String)> {
         v("STREET_ADDRESS", "Calle de Alcalá, 45"),
         v("STREET_ADDRESS", "Avda. de América 3"),
         v("STREET_ADDRESS", "C/ Mayor, 5"),
+        w(
+            "STREET_ADDRESS",
+            "Neue Anschrift: Lindenweg 12a, 68691 Regensburg",
+            "12a, 68691 Regensburg",
+        ),
+        w(
+            "STREET_ADDRESS",
+            "nouvelle adresse : 43, avenue de Lemaire, 19287 Grondin-sur-Marques",
+            "e, 19287 Grondin",
+        ),
+        w(
+            "STREET_ADDRESS",
+            "new address: 46 Josh Bridge, Gibsonfurt, SE4X 3UL",
+            ", Gibsonfurt, SE4X 3UL",
+        ),
+        w(
+            "STREET_ADDRESS",
+            "ship to 1600 Pennsylvania Ave NW, Washington, DC 20500",
+            ", Washington, DC 20500",
+        ),
         v("DATE_OF_BIRTH", "1985-03-14"),
         w("DATE_OF_BIRTH", "1985-03-14T00:00:00Z", "1985-03-14"),
         v("DATE_OF_BIRTH", "14.03.1985"),
@@ -168,6 +188,15 @@ fn negatives() -> Vec<(&'static str, &'static [&'static str])> {
         ("v1.2.3.4", &["IP_ADDRESS"]),
         ("build 1.2.3.4.5.6", &["IP_ADDRESS"]),
         ("999.1.1.1", &["IP_ADDRESS"]),
+        // Four-digit parts are candidates now (so a column of versions shows
+        // its failures), never valid addresses.
+        ("4.18.0.1160", &["IP_ADDRESS"]),
+        ("2024.5.1.12", &["IP_ADDRESS"]),
+        // A town with its postcode, or a postcode, is not a street address.
+        ("Gibsonfurt, SE4X 3UL", &["STREET_ADDRESS"]),
+        ("Springfield, IL 62704", &["STREET_ADDRESS"]),
+        ("Lager 3: 10005 Stück", &["STREET_ADDRESS"]),
+        ("75002 Paris", &["STREET_ADDRESS"]),
         ("550e8400-e29b-41d4-a716-446655440000", ALL_IDS),
         ("d41d8cd98f00b204e9800998ecf8427e", ALL_IDS),
         ("da39a3ee5e6b4b0d3255bfef95601890afd80709", ALL_IDS),
