@@ -145,3 +145,118 @@ fn user_rules_add_an_entity() {
         "{rows:?}"
     );
 }
+
+/// The two inventory queries on a small lake of one good, one broken and
+/// one unsupported dataset: `not_scanned` lists exactly what was not read
+/// (errors first, with the reason), `findings_by_entity` counts datasets and
+/// columns per entity, HIGH sensitivity first.
+#[test]
+fn not_scanned_and_findings_by_entity_list_what_the_catalog_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    std::fs::create_dir_all(&lake).unwrap();
+    std::fs::copy(
+        demo_lake().join("crm/contacts_gb.csv"),
+        lake.join("contacts_gb.csv"),
+    )
+    .unwrap();
+    std::fs::copy(demo_lake().join("misc/data.avro"), lake.join("data.avro")).unwrap();
+    std::fs::write(lake.join("broken.parquet"), b"PAR1 this is not parquet").unwrap();
+    let catalog = dir.path().join("c");
+    let o = scan(&catalog, &[&lake], &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "one dataset fails: {}",
+        stderr(&o)
+    );
+    let c = catalog.to_str().unwrap();
+    let o = run(&["query", "--catalog", c, "--format", "json", "not_scanned"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let got: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            let uri = str_of(r, "dataset_uri");
+            (
+                uri.rsplit('/').next().unwrap().to_string(),
+                str_of(r, "status").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("broken.parquet".to_string(), "error".to_string()),
+            ("data.avro".to_string(), "unsupported".to_string())
+        ]
+    );
+    assert!(
+        rows.iter().all(|r| !str_of(r, "reason").is_empty()),
+        "{rows:?}"
+    );
+    assert!(str_of(&rows[0], "reason").contains("broken.parquet"));
+
+    let o = run(&[
+        "query",
+        "--catalog",
+        c,
+        "--format",
+        "json",
+        "findings_by_entity",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let by_entity: std::collections::BTreeMap<&str, (&str, u64, u64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                str_of(r, "entity"),
+                (
+                    str_of(r, "sensitivity"),
+                    r["datasets"].as_u64().unwrap(),
+                    r["columns"].as_u64().unwrap(),
+                ),
+            )
+        })
+        .collect();
+    // Exactly the truth file's columns per entity, all in one dataset.
+    let truth: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(repo().join("fixtures/demo-lake.truth.json")).unwrap(),
+    )
+    .unwrap();
+    let mut expected: std::collections::BTreeMap<String, u64> = Default::default();
+    for d in truth["datasets"].as_array().unwrap() {
+        if d["path"] == "crm/contacts_gb.csv" {
+            for c in d["columns"].as_array().unwrap() {
+                for e in c["entities"].as_array().unwrap() {
+                    *expected.entry(e.as_str().unwrap().to_string()).or_default() += 1;
+                }
+            }
+        }
+    }
+    let got: std::collections::BTreeMap<String, u64> = by_entity
+        .iter()
+        .map(|(e, (_, datasets, columns))| {
+            assert_eq!(*datasets, 1, "{e}");
+            (e.to_string(), *columns)
+        })
+        .collect();
+    assert_eq!(got, expected);
+    assert_eq!(by_entity["EMAIL_ADDRESS"].0, "MEDIUM");
+    assert_eq!(by_entity["UK_NINO"].0, "HIGH");
+    // HIGH rows first.
+    let levels: Vec<&str> = rows.iter().map(|r| str_of(r, "sensitivity")).collect();
+    let first_non_high = levels
+        .iter()
+        .position(|l| *l != "HIGH")
+        .unwrap_or(levels.len());
+    assert!(
+        levels[first_non_high..].iter().all(|l| *l != "HIGH"),
+        "{levels:?}"
+    );
+    assert!(
+        first_non_high > 0,
+        "the lake holds HIGH entities: {levels:?}"
+    );
+}
