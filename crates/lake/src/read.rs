@@ -381,6 +381,12 @@ impl Reader {
                             return Ok(());
                         }
                     }
+                    // The unit's batches waiting in the channel are part of
+                    // what it reserved: release it once the classifier has
+                    // taken them all, not when the last one was sent.
+                    if tx.reserve_many(tx.max_capacity()).await.is_err() {
+                        return Ok(());
+                    }
                 }
                 group_first_row += md.row_group(g).num_rows().max(0) as u64;
             }
@@ -924,8 +930,9 @@ const TEXT_READ_RESERVATION: u64 = 48 << 20;
 
 /// Decoded batches of one read that can be alive at once: the channel to
 /// the classifier holds 4, plus the one being decoded and the one being
-/// classified.
-const BATCHES_IN_FLIGHT: u64 = 6;
+/// classified, which the classifier copies once more (its values joined
+/// for matching) and holds matches for.
+const BATCHES_IN_FLIGHT: u64 = 8;
 
 /// One fetch-and-decode of a row group: some of its top-level columns, and
 /// the bytes it holds while running (fetched chunks + decoded batches).
