@@ -158,17 +158,24 @@ fn lon_name(n: &str) -> bool {
 }
 
 /// Leaf names that say nothing by themselves: in `passport.number` or
-/// `contact.value` the parent says what the value is.
-const GENERIC_LEAF_NAMES: &[&str] = &[
-    "number", "no", "nr", "num", "nummer", "numero", "número", "value", "val", "valeur", "valor",
-    "wert", "id", "code", "data", "text",
-];
+/// `contact.value` the parent says what the value is. Data, not code:
+/// `rules/dictionaries/generic_leaf_names.txt`.
+static GENERIC_LEAF_NAMES: &str =
+    include_str!("../../../rules/dictionaries/generic_leaf_names.txt");
+
+fn is_generic_leaf(name: &str) -> bool {
+    let name = name.to_lowercase();
+    GENERIC_LEAF_NAMES
+        .lines()
+        .map(str::trim)
+        .any(|l| !l.starts_with('#') && !l.is_empty() && l == name)
+}
 
 /// The name that column-name hints are matched against: the leaf, or for a
 /// generic leaf the parent and the leaf (`passport number`).
 pub(crate) fn hint_name(segments: &[String]) -> String {
     match segments {
-        [.., parent, leaf] if GENERIC_LEAF_NAMES.contains(&leaf.to_lowercase().as_str()) => {
+        [.., parent, leaf] if is_generic_leaf(leaf) => {
             format!("{parent} {leaf}")
         }
         [.., leaf] => leaf.clone(),
