@@ -792,7 +792,7 @@ fn international_form(s: &str) -> Option<String> {
 /// validating numbers of a few regions touches: `--full` profiles spent ~8 %
 /// of the scan recompiling them. The patterns are small lazy DFAs, so a few
 /// thousand cost a few MB.
-const PHONE_REGEX_CACHE: usize = 4_096;
+const PHONE_REGEX_CACHE: usize = 512;
 
 fn parse_valid(
     region: Option<phonenumber::country::Id>,
