@@ -155,7 +155,7 @@ fn answered_key_id(reply: &[u8]) -> Option<String> {
     Some(text[start..end].trim().to_string())
 }
 
-/// Counts a request as in flight from forwarding until its answer is written.
+/// Counts a request as in flight while it is forwarded and answered upstream.
 struct InFlight<'a>(&'a Mutex<Shared>);
 
 impl<'a> InFlight<'a> {
@@ -231,7 +231,10 @@ fn serve(mut s: TcpStream, upstream: u16, shared: &Mutex<Shared>) -> std::io::Re
         Some(_) => return Ok(()), // dropped: close without an answer
         None => {}
     }
-    let _in_flight = InFlight::enter(shared);
+    // Counted while the upstream answers, not while the answer is written
+    // back: the client may take it and send its next request before this
+    // thread is done writing, which would count one request twice.
+    let in_flight = InFlight::enter(shared);
     // Forward the request as it came, asking the upstream to close after it.
     let mut forwarded = String::new();
     for (i, line) in head.split("\r\n").enumerate() {
@@ -253,6 +256,7 @@ fn serve(mut s: TcpStream, upstream: u16, shared: &Mutex<Shared>) -> std::io::Re
     up.write_all(&body)?;
     let mut reply = Vec::new();
     up.read_to_end(&mut reply)?;
+    drop(in_flight);
     if action.is_some() {
         let mut sh = shared.lock().unwrap();
         if let Some(seen) = sh
