@@ -93,8 +93,7 @@ impl MemoryBudget {
         let Some(inner) = &self.inner else {
             return Reservation { held: None };
         };
-        let bytes = bytes.clamp(UNIT, inner.limit);
-        let units = bytes.div_ceil(UNIT).min(inner.limit / UNIT).max(1) as u32;
+        let units = inner.units_for(bytes);
         let permit = match inner.semaphore.clone().try_acquire_many_owned(units) {
             Ok(p) => p,
             Err(_) => {
@@ -116,8 +115,7 @@ impl MemoryBudget {
         let Some(inner) = &self.inner else {
             return Some(Reservation { held: None });
         };
-        let bytes = bytes.clamp(UNIT, inner.limit);
-        let units = bytes.div_ceil(UNIT).min(inner.limit / UNIT).max(1) as u32;
+        let units = inner.units_for(bytes);
         let permit = inner.semaphore.clone().try_acquire_many_owned(units).ok()?;
         Some(inner.held(permit, units))
     }
@@ -135,6 +133,12 @@ impl MemoryBudget {
 }
 
 impl Inner {
+    /// Permits for `bytes`, clamped to the whole budget.
+    fn units_for(&self, bytes: u64) -> u32 {
+        let bytes = bytes.clamp(UNIT, self.limit);
+        bytes.div_ceil(UNIT).min(self.limit / UNIT).max(1) as u32
+    }
+
     fn held(self: &Arc<Self>, permit: OwnedSemaphorePermit, units: u32) -> Reservation {
         let held = units as u64 * UNIT;
         let now = self.reserved.fetch_add(held, Ordering::Relaxed) + held;

@@ -331,8 +331,10 @@ impl Reader {
             // memory budget; a row group too big for one dataset's share is
             // read a few columns at a time when the consumer allows it.
             let mut group_first_row = 0u64;
+            let mut split = false;
             for &g in &groups {
                 let units = read_units(&md, g, &roots, opts);
+                split |= units.len() > 1;
                 for (unit_idx, unit) in units.iter().enumerate() {
                     let _held = opts.memory.reserve(unit.bytes).await;
                     let mask = parquet::arrow::ProjectionMask::roots(
@@ -390,7 +392,7 @@ impl Reader {
                 }
                 group_first_row += md.row_group(g).num_rows().max(0) as u64;
             }
-            if units_split(&md, &groups, &roots, opts) {
+            if split {
                 report.notes.push(format!(
                     "{}: row groups larger than the memory budget's share were read a few columns at a time",
                     file.name()
@@ -991,17 +993,6 @@ fn read_units(
         }
     }
     units
-}
-
-fn units_split(
-    md: &parquet::file::metadata::ParquetMetaData,
-    groups: &[usize],
-    roots: &[usize],
-    opts: &ReadOptions,
-) -> bool {
-    groups
-        .iter()
-        .any(|&g| read_units(md, g, roots, opts).len() > 1)
 }
 
 fn null_boost(md: &parquet::file::metadata::ParquetMetaData) -> f64 {
