@@ -378,3 +378,349 @@ fn estate_config_gives_roots_globs_and_settings_and_is_checked_before_scanning()
     assert_eq!(o.status.code(), Some(2));
     assert!(one_line(&o).contains("nothing to scan"));
 }
+
+/// People rows `range`: ids, e-mails, SSNs (valid areas) where `ssn`, and a
+/// free-text column that holds an e-mail in every 25th row where `notes`.
+fn people(range: std::ops::Range<i64>, ssn: bool, notes: bool) -> arrow::array::RecordBatch {
+    use arrow::array::{ArrayRef, Int64Array, StringArray};
+    use std::sync::Arc;
+    let ids: Vec<i64> = range.clone().collect();
+    let email: Vec<String> = range
+        .clone()
+        .map(|i| format!("person{i}@example.org"))
+        .collect();
+    let ssns: Vec<Option<String>> = range
+        .clone()
+        .map(|i| ssn.then(|| format!("{:03}-{:02}-{:04}", 100 + i % 600, 10 + i % 80, 1000 + i)))
+        .collect();
+    let note: Vec<String> = range
+        .map(|i| {
+            if notes && i % 25 == 0 {
+                format!("forwarded to agent{i}@corp.example.com")
+            } else {
+                "no follow-up needed".to_string()
+            }
+        })
+        .collect();
+    arrow::array::RecordBatch::try_from_iter(vec![
+        ("id", Arc::new(Int64Array::from(ids)) as ArrayRef),
+        ("email", Arc::new(StringArray::from(email)) as ArrayRef),
+        ("ssn", Arc::new(StringArray::from(ssns)) as ArrayRef),
+        ("notes", Arc::new(StringArray::from(note)) as ArrayRef),
+    ])
+    .unwrap()
+}
+
+fn people_fields() -> serde_json::Value {
+    serde_json::json!([
+        {"name": "id", "type": "long", "nullable": true, "metadata": {}},
+        {"name": "email", "type": "string", "nullable": true, "metadata": {}},
+        {"name": "ssn", "type": "string", "nullable": true, "metadata": {}},
+        {"name": "notes", "type": "string", "nullable": true, "metadata": {}},
+    ])
+}
+
+/// (column_path, entity) of one dataset's findings.
+fn entities_of(catalog: &Path, dataset_uri: &str) -> BTreeSet<String> {
+    query(
+        catalog,
+        &format!(
+            "SELECT column_path, entity FROM classifications WHERE dataset_uri = '{dataset_uri}'"
+        ),
+    )
+    .iter()
+    .map(|r| format!("{} {}", str_of(r, "column_path"), str_of(r, "entity")))
+    .collect()
+}
+
+/// The dataset row's `bytes_read` and `notes`.
+fn read_figures(catalog: &Path, dataset_uri: &str) -> (u64, String) {
+    let r = query(
+        catalog,
+        &format!("SELECT bytes_read, notes FROM datasets WHERE dataset_uri = '{dataset_uri}'"),
+    );
+    (
+        r[0]["bytes_read"].as_u64().unwrap(),
+        str_of(&r[0], "notes").to_string(),
+    )
+}
+
+/// Files whose evidence the catalog keeps for a dataset, with the run that read each.
+fn evidence_files(catalog: &Path, dataset_uri: &str) -> Vec<(String, String)> {
+    query(
+        catalog,
+        &format!(
+            "SELECT DISTINCT object_uri, run_id FROM file_evidence \
+             WHERE dataset_uri = '{dataset_uri}' ORDER BY object_uri"
+        ),
+    )
+    .iter()
+    .map(|r| {
+        (
+            str_of(r, "object_uri")
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string(),
+            str_of(r, "run_id").to_string(),
+        )
+    })
+    .collect()
+}
+
+#[test]
+fn a_delta_commit_is_read_file_by_file_only_added_files_are_read_and_removed_ones_drop_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let table = lake.join("people");
+    let mut delta = DeltaWriter::create(&table, people_fields(), &[], serde_json::json!({}));
+    // Version 1: SSNs only in the first file.
+    let a = delta.add("part-00000-a.snappy.parquet", people(0..600, true, false));
+    let b = delta.add(
+        "part-00001-b.snappy.parquet",
+        people(600..1200, false, false),
+    );
+    delta.commit("WRITE", vec![a, b]);
+    let uri = uri_of(&table);
+    let catalog = dir.path().join("c");
+
+    let first = scan_summary(&catalog, &[&lake], &[]);
+    assert_eq!(n(&first, "datasets_scanned"), 1, "{first}");
+    let run1 = first["run_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        entities_of(&catalog, &uri),
+        BTreeSet::from(["email EMAIL_ADDRESS".into(), "ssn US_SSN".into()])
+    );
+    assert_eq!(
+        evidence_files(&catalog, &uri),
+        [
+            ("part-00000-a.snappy.parquet".into(), run1.clone()),
+            ("part-00001-b.snappy.parquet".into(), run1.clone())
+        ]
+    );
+    let version = query(
+        &catalog,
+        &format!("SELECT version, row_count FROM datasets WHERE dataset_uri = '{uri}'"),
+    );
+    assert_eq!(version[0]["version"], 1);
+    assert_eq!(version[0]["row_count"], 1200);
+
+    // Version 2 appends a file whose notes hold e-mails: only it is read.
+    let c = delta.add(
+        "part-00002-c.snappy.parquet",
+        people(1200..1800, false, true),
+    );
+    let c_size = std::fs::metadata(table.join("part-00002-c.snappy.parquet"))
+        .unwrap()
+        .len();
+    delta.commit("WRITE", vec![c]);
+    let second = scan_summary(&catalog, &[&lake], &[]);
+    let run2 = second["run_id"].as_str().unwrap().to_string();
+    assert_eq!(n(&second, "datasets_scanned"), 1, "{second}");
+    let (bytes_read, notes) = read_figures(&catalog, &uri);
+    assert!(
+        bytes_read > 0 && bytes_read <= c_size,
+        "only the added file is read: {bytes_read} bytes of its {c_size}"
+    );
+    assert_eq!(n(&second, "bytes_read"), bytes_read);
+    assert!(notes.contains("1 of 3 files read"), "{notes}");
+    assert_eq!(
+        entities_of(&catalog, &uri),
+        BTreeSet::from([
+            "email EMAIL_ADDRESS".into(),
+            "ssn US_SSN".into(),
+            "notes EMAIL_ADDRESS".into()
+        ])
+    );
+    assert_eq!(
+        evidence_files(&catalog, &uri),
+        [
+            ("part-00000-a.snappy.parquet".into(), run1.clone()),
+            ("part-00001-b.snappy.parquet".into(), run1.clone()),
+            ("part-00002-c.snappy.parquet".into(), run2.clone())
+        ]
+    );
+    let rows = query(
+        &catalog,
+        &format!("SELECT version, row_count FROM datasets WHERE dataset_uri = '{uri}'"),
+    );
+    assert_eq!(
+        (rows[0]["version"].as_u64(), rows[0]["row_count"].as_u64()),
+        (Some(2), Some(1800))
+    );
+    // A finding seen before keeps the run that first saw it.
+    let first_seen = query(
+        &catalog,
+        &format!(
+            "SELECT column_path, entity, first_seen_run, last_seen_run FROM classifications \
+             WHERE dataset_uri = '{uri}' ORDER BY column_path"
+        ),
+    );
+    for r in &first_seen {
+        let expect = if str_of(r, "column_path") == "notes" {
+            &run2
+        } else {
+            &run1
+        };
+        assert_eq!(str_of(r, "first_seen_run"), expect, "{r}");
+        assert_eq!(str_of(r, "last_seen_run"), run2, "{r}");
+    }
+    // A scan of the same version from scratch finds the same.
+    let fresh = dir.path().join("fresh");
+    scan_summary(&fresh, &[&lake], &[]);
+    assert_eq!(entities_of(&fresh, &uri), entities_of(&catalog, &uri));
+
+    // Version 3 removes the only file with SSNs: nothing is read, the
+    // finding goes with the file.
+    delta.commit("DELETE", vec![delta.remove("part-00000-a.snappy.parquet")]);
+    let third = scan_summary(&catalog, &[&lake], &[]);
+    assert_eq!(n(&third, "datasets_scanned"), 1, "{third}");
+    assert_eq!(n(&third, "bytes_read"), 0, "{third}");
+    assert_eq!(
+        entities_of(&catalog, &uri),
+        BTreeSet::from(["email EMAIL_ADDRESS".into(), "notes EMAIL_ADDRESS".into()])
+    );
+    assert_eq!(evidence_files(&catalog, &uri).len(), 2);
+    let fresh = dir.path().join("fresh3");
+    scan_summary(&fresh, &[&lake], &[]);
+    assert_eq!(entities_of(&fresh, &uri), entities_of(&catalog, &uri));
+
+    // --rescan reads every live file again.
+    let again = scan_summary(&catalog, &[&lake], &["--rescan"]);
+    let (bytes_read, notes) = read_figures(&catalog, &uri);
+    assert!(bytes_read > c_size, "{again}");
+    assert!(!notes.contains("reused"), "{notes}");
+    assert_eq!(evidence_files(&catalog, &uri).len(), 2);
+}
+
+#[test]
+fn a_part_file_added_to_a_parquet_folder_is_the_only_file_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let folder = lake.join("exports");
+    std::fs::create_dir_all(&folder).unwrap();
+    write_parquet(
+        &folder.join("part-00000.parquet"),
+        &[people(0..800, true, false)],
+    );
+    write_parquet(
+        &folder.join("part-00001.parquet"),
+        &[people(800..1600, false, false)],
+    );
+    let uri = uri_of(&folder);
+    let catalog = dir.path().join("c");
+    scan_summary(&catalog, &[&lake], &[]);
+    assert_eq!(evidence_files(&catalog, &uri).len(), 2);
+
+    let added = folder.join("part-00002.parquet");
+    write_parquet(&added, &[people(1600..2400, false, true)]);
+    let size = std::fs::metadata(&added).unwrap().len();
+    let second = scan_summary(&catalog, &[&lake], &[]);
+    assert_eq!(n(&second, "datasets_scanned"), 1, "{second}");
+    let (bytes_read, notes) = read_figures(&catalog, &uri);
+    assert!(
+        bytes_read > 0 && bytes_read <= size,
+        "{bytes_read} of {size}"
+    );
+    assert!(notes.contains("1 of 3 files read"), "{notes}");
+    assert!(entities_of(&catalog, &uri).contains("notes EMAIL_ADDRESS"));
+    let fresh = dir.path().join("fresh");
+    scan_summary(&fresh, &[&lake], &[]);
+    assert_eq!(entities_of(&fresh, &uri), entities_of(&catalog, &uri));
+
+    // A part file rewritten in place (new bytes, same name) is read again;
+    // one deleted drops out.
+    write_parquet(
+        &folder.join("part-00001.parquet"),
+        &[people(800..1700, false, false)],
+    );
+    std::fs::remove_file(folder.join("part-00000.parquet")).unwrap();
+    let third = scan_summary(&catalog, &[&lake], &[]);
+    let (_, notes) = read_figures(&catalog, &uri);
+    assert!(notes.contains("1 of 2 files read"), "{notes} {third}");
+    assert!(!entities_of(&catalog, &uri).contains("ssn US_SSN"));
+    let fresh = dir.path().join("fresh2");
+    scan_summary(&fresh, &[&lake], &[]);
+    assert_eq!(entities_of(&fresh, &uri), entities_of(&catalog, &uri));
+}
+
+#[test]
+fn a_partitioned_delta_table_read_file_by_file_has_the_columns_the_delta_scan_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let table = lake.join("events");
+    let mut fields = people_fields();
+    fields.as_array_mut().unwrap().extend([
+        serde_json::json!({"name": "region", "type": "string", "nullable": true, "metadata": {}}),
+        serde_json::json!({"name": "day", "type": "date", "nullable": true, "metadata": {}}),
+        serde_json::json!({"name": "added", "type": "string", "nullable": true, "metadata": {}}),
+    ]);
+    let mut delta = DeltaWriter::create(&table, fields, &["region", "day"], serde_json::json!({}));
+    let mut adds = Vec::new();
+    for (k, (region, day)) in [
+        ("eu", "2024-05-01"),
+        ("us", "2024-05-02"),
+        ("eu", "2024-05-02"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let k = k as i64;
+        adds.push(delta.add_partition(
+            &format!("region={region}/day={day}/part-0000{k}.snappy.parquet"),
+            people(k * 500..(k + 1) * 500, k == 0, k == 2),
+            serde_json::json!({"region": region, "day": day}),
+        ));
+    }
+    // A null partition value, as writers record one.
+    adds.push(delta.add_partition(
+        "region=__HIVE_DEFAULT_PARTITION__/day=2024-05-03/part-00003.snappy.parquet",
+        people(1500..1600, false, false),
+        serde_json::json!({"region": null, "day": "2024-05-03"}),
+    ));
+    delta.commit("WRITE", adds);
+    let uri = uri_of(&table);
+    let columns = |catalog: &Path| -> Vec<String> {
+        query(
+            catalog,
+            &format!(
+                "SELECT column_path, data_type, null_fraction FROM columns \
+                 WHERE dataset_uri = '{uri}' ORDER BY column_path"
+            ),
+        )
+        .iter()
+        .map(|r| {
+            // delta-rs's scan reads strings as views; the Parquet reader
+            // as plain strings: the same values.
+            format!(
+                "{} {} {:.3}",
+                str_of(r, "column_path"),
+                str_of(r, "data_type").replace("Utf8View", "Utf8"),
+                r["null_fraction"].as_f64().unwrap()
+            )
+        })
+        .collect()
+    };
+    let sampled = dir.path().join("sampled");
+    scan_summary(&sampled, &[&lake], &[]);
+    let (_, notes) = read_figures(&sampled, &uri);
+    assert!(!notes.contains("not file by file"), "{notes}");
+    assert_eq!(evidence_files(&sampled, &uri).len(), 4);
+    // --full reads through delta-rs's DataFusion scan.
+    let full = dir.path().join("full");
+    scan_summary(&full, &[&lake], &["--full"]);
+    assert_eq!(evidence_files(&full, &uri).len(), 0);
+    let got = columns(&sampled);
+    assert_eq!(got, columns(&full));
+    assert!(got.contains(&"day Date32 0.000".to_string()), "{got:?}");
+    assert!(
+        got.iter().any(|c| c.starts_with("added Utf8 1.000")),
+        "{got:?}"
+    );
+    assert_eq!(entities_of(&sampled, &uri), entities_of(&full, &uri));
+    let rows = query(
+        &sampled,
+        &format!("SELECT row_count FROM datasets WHERE dataset_uri = '{uri}'"),
+    );
+    assert_eq!(rows[0]["row_count"], 1600);
+}

@@ -1091,3 +1091,67 @@ fn s3_wrong_secret_is_refused_by_a_signature_checking_server() {
         "{found:?}"
     );
 }
+
+#[test]
+fn s3_delta_commit_reads_only_the_added_file() {
+    let (moto, proxy, env) = moto_with_demo_lake(Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("c");
+    let root = "s3://lake/demo-lake";
+    let (o, _) = scan_summary_with(&env, &catalog, root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let table = "/lake/demo-lake/delta/customers_delta/";
+    let data_reads = |seen: &[Seen]| -> BTreeSet<String> {
+        object_reads(seen)
+            .into_iter()
+            .filter(|r| r.contains(table) && r.ends_with(".parquet"))
+            .map(|r| r.rsplit('/').next().unwrap().to_string())
+            .collect()
+    };
+    let first = data_reads(&proxy.take());
+    assert_eq!(first.len(), 2, "both data files read at first: {first:?}");
+
+    // A writer appends a file (the same rows under a new name) in version 2.
+    let src = demo_lake().join("delta/customers_delta");
+    let part = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .unwrap();
+    let bytes = std::fs::read(&part).unwrap();
+    let name = "part-00002-appended-c000.snappy.parquet";
+    let add = serde_json::json!({"add": {"path": name, "partitionValues": {},
+        "size": bytes.len(), "modificationTime": 1717416000000i64, "dataChange": true}});
+    let commit = format!(
+        "{}\n{}\n",
+        serde_json::json!({"commitInfo": {"timestamp": 1717416000000i64, "operation": "WRITE"}}),
+        add
+    );
+    let prefix = "demo-lake/delta/customers_delta";
+    s3_put(&moto.url(), "lake", &format!("{prefix}/{name}"), bytes);
+    s3_put(
+        &moto.url(),
+        "lake",
+        &format!("{prefix}/_delta_log/00000000000000000002.json"),
+        commit.into_bytes(),
+    );
+    let (o, second) = scan_summary_with(&env, &catalog, root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(second["datasets_scanned"].as_u64(), Some(1), "{second}");
+    let reads = data_reads(&proxy.take());
+    assert_eq!(
+        reads,
+        BTreeSet::from([name.to_string()]),
+        "only the new file"
+    );
+    let uri = "s3://lake/demo-lake/delta/customers_delta";
+    let row = query(
+        &catalog,
+        &format!("SELECT version, notes FROM datasets WHERE dataset_uri = '{uri}'"),
+    );
+    assert_eq!(row[0]["version"], 2);
+    assert!(
+        str_of(&row[0], "notes").contains("1 of 3 files read"),
+        "{row:?}"
+    );
+}

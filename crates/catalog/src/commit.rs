@@ -8,7 +8,7 @@ use crate::batch::{batch_keys, conform_batch, duplicate_key, filter_by_keys, val
 use crate::error::CatalogError;
 use crate::rows::{
     rows_to_batch, CatalogRow, ClassificationRow, ColumnRow, DatasetFileRow, DatasetRow,
-    DatasetVersionRow, DateHistogramRow, LlmAnswerRow, ScanRunRow,
+    DatasetVersionRow, DateHistogramRow, FileEvidenceRow, LlmAnswerRow, ScanRunRow,
 };
 use crate::schema::Table;
 
@@ -122,6 +122,7 @@ impl Commit {
             Table::DatasetFiles,
             Table::DatasetVersions,
             Table::DateHistograms,
+            Table::FileEvidence,
         ] {
             self.replace_batches(t, keys.clone(), Vec::new());
         }
@@ -141,6 +142,12 @@ impl Commit {
     /// Sets a dataset's date-column histograms (after [`Commit::replace_datasets`]).
     pub fn put_date_histograms(&mut self, months: Vec<DateHistogramRow>) {
         self.put_dataset_rows(months);
+    }
+
+    /// Sets the per-file evidence of datasets read file by file (after
+    /// [`Commit::replace_datasets`]).
+    pub fn put_file_evidence(&mut self, rows: Vec<FileEvidenceRow>) {
+        self.put_dataset_rows(rows);
     }
 
     /// Rows of a dataset-keyed table, replacing those of their datasets.

@@ -30,7 +30,7 @@ pub use error::CatalogError;
 pub use manifest::{FileEntry, Manifest};
 pub use rows::{
     batch_to_rows, rows_to_batch, CatalogRow, ClassificationRow, ColumnRow, DatasetFileRow,
-    DatasetRow, DatasetVersionRow, DateHistogramRow, LlmAnswerRow, ScanRunRow,
+    DatasetRow, DatasetVersionRow, DateHistogramRow, FileEvidenceRow, LlmAnswerRow, ScanRunRow,
 };
 pub use schema::{
     AccessOperation, DatasetFormat, DatasetStatus, IngestFormat, LogFormat, Method, RunStatus,

@@ -124,6 +124,22 @@ pub struct DateHistogramRow {
     pub run_id: String,
 }
 
+/// A row of `file_evidence`: one column's evidence from one file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileEvidenceRow {
+    pub dataset_uri: String,
+    pub object_uri: String,
+    pub size: i64,
+    pub e_tag: Option<String>,
+    pub rows: i64,
+    pub rows_sampled: i64,
+    pub column_path: String,
+    pub data_type: String,
+    /// The classifier's partial as JSON (never a value).
+    pub evidence: String,
+    pub run_id: String,
+}
+
 /// A row of `columns`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnRow {
@@ -689,6 +705,62 @@ impl CatalogRow for DateHistogramRow {
                     month: month.req(i)?,
                     sampled_values: sampled.req(i)?,
                     estimated_rows: estimated.req(i)?,
+                    run_id: run_id.req(i)?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl CatalogRow for FileEvidenceRow {
+    const TABLE: Table = Table::FileEvidence;
+
+    fn key(&self) -> &str {
+        &self.dataset_uri
+    }
+
+    fn to_batch(rows: &[Self]) -> RecordBatch {
+        batch(
+            Self::TABLE,
+            vec![
+                s(rows, |r| &r.dataset_uri),
+                s(rows, |r| &r.object_uri),
+                i(rows, |r| r.size),
+                s_opt(rows, |r| r.e_tag.as_deref()),
+                i(rows, |r| r.rows),
+                i(rows, |r| r.rows_sampled),
+                s(rows, |r| &r.column_path),
+                s(rows, |r| &r.data_type),
+                s(rows, |r| &r.evidence),
+                s(rows, |r| &r.run_id),
+            ],
+        )
+    }
+
+    fn from_batch(b: &RecordBatch) -> Result<Vec<Self>, CatalogError> {
+        let c = Cols::new(Self::TABLE, b);
+        let dataset_uri = c.str("dataset_uri")?;
+        let object_uri = c.str("object_uri")?;
+        let size = c.i64("size")?;
+        let e_tag = c.str("e_tag")?;
+        let rows = c.i64("rows")?;
+        let rows_sampled = c.i64("rows_sampled")?;
+        let column_path = c.str("column_path")?;
+        let data_type = c.str("data_type")?;
+        let evidence = c.str("evidence")?;
+        let run_id = c.str("run_id")?;
+        (0..b.num_rows())
+            .map(|i| {
+                Ok(FileEvidenceRow {
+                    dataset_uri: dataset_uri.req(i)?,
+                    object_uri: object_uri.req(i)?,
+                    size: size.req(i)?,
+                    e_tag: e_tag.opt(i),
+                    rows: rows.req(i)?,
+                    rows_sampled: rows_sampled.req(i)?,
+                    column_path: column_path.req(i)?,
+                    data_type: data_type.req(i)?,
+                    evidence: evidence.req(i)?,
                     run_id: run_id.req(i)?,
                 })
             })

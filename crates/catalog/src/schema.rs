@@ -67,6 +67,10 @@ pub enum Table {
     /// Per date column of a dataset, its values per calendar month (key:
     /// `dataset_uri`): how many rows a retention policy would drop.
     DateHistograms,
+    /// Per file and column of a dataset read file by file, the evidence that
+    /// file gave (key: `dataset_uri`): what lets a later scan read only the
+    /// files added since and merge.
+    FileEvidence,
 }
 
 impl Table {
@@ -85,6 +89,7 @@ impl Table {
         Table::DatasetFiles,
         Table::DatasetVersions,
         Table::DateHistograms,
+        Table::FileEvidence,
     ];
 
     /// The SQL-visible table name (also its folder under `data/` and its manifest key).
@@ -103,6 +108,7 @@ impl Table {
             Table::DatasetFiles => "dataset_files",
             Table::DatasetVersions => "dataset_versions",
             Table::DateHistograms => "date_histograms",
+            Table::FileEvidence => "file_evidence",
         }
     }
 
@@ -123,7 +129,8 @@ impl Table {
             | Table::Classifications
             | Table::DatasetFiles
             | Table::DatasetVersions
-            | Table::DateHistograms => "dataset_uri",
+            | Table::DateHistograms
+            | Table::FileEvidence => "dataset_uri",
             Table::IngestSources
             | Table::AccessEvents
             | Table::LineageEdges
@@ -149,6 +156,7 @@ impl Table {
                 | Table::DatasetFiles
                 | Table::DatasetVersions
                 | Table::DateHistograms
+                | Table::FileEvidence
         )
     }
 
@@ -204,7 +212,8 @@ impl Table {
             Table::LlmAnswers
             | Table::DatasetFiles
             | Table::DatasetVersions
-            | Table::DateHistograms => &[],
+            | Table::DateHistograms
+            | Table::FileEvidence => &[],
         }
     }
 
@@ -471,6 +480,26 @@ fn build_schema(t: Table) -> Schema {
             i64("sampled_values"),
             i64("estimated_rows"),
             utf8("run_id"),
+        ],
+        // file_evidence — for a dataset read file by file (a multi-file
+        // Parquet dataset or a Delta table, in sample mode), one row per
+        // (file, column): the evidence that file's sample gave about the
+        // column, as the classifier's partial (JSON: counts, masked
+        // examples, at most 64 16-bit fingerprints of distinct values —
+        // never a value; see `lakewarden_classify::partial`). A later scan
+        // reads only the files not listed here and merges. The file's own
+        // figures repeat on each of its rows.
+        Table::FileEvidence => vec![
+            utf8("dataset_uri"),
+            utf8("object_uri"), // canonical URI of the file
+            i64("size"),
+            utf8_null("e_tag"),
+            i64("rows"),         // rows in the file
+            i64("rows_sampled"), // rows of it classified
+            utf8("column_path"),
+            utf8("data_type"),
+            utf8("evidence"), // the partial, JSON
+            utf8("run_id"),   // the run that read the file
         ],
     };
     Schema::new(fields)

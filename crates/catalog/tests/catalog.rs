@@ -161,7 +161,8 @@ async fn schemas_and_vocabularies() {
             "llm_answers",
             "dataset_files",
             "dataset_versions",
-            "date_histograms"
+            "date_histograms",
+            "file_evidence"
         ]
     );
     for &t in Table::ALL {

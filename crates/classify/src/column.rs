@@ -1,6 +1,7 @@
 //! Per-column evidence, accumulated batch by batch.
 
 use crate::dict::{Dictionaries, NameShape};
+use crate::partial::DistinctValues;
 use arrow::datatypes::DataType;
 use rustc_hash::FxHashSet;
 use std::collections::BTreeMap;
@@ -142,8 +143,8 @@ pub struct ColumnAccumulator {
     pub person: PersonEvidence,
     pub floats: FloatEvidence,
     pub dates: DateEvidence,
-    /// Hashes of the values seen (FxHash: counting, not security).
-    pub distinct: FxHashSet<u64>,
+    /// Distinct values seen (hashes, FxHash: counting, not security).
+    pub distinct: DistinctValues,
     pub text_values: u64,
     /// Characters of the text values (for their average length).
     pub text_chars: u64,
@@ -175,7 +176,7 @@ impl ColumnAccumulator {
             person: PersonEvidence::default(),
             floats: FloatEvidence::default(),
             dates: DateEvidence::default(),
-            distinct: FxHashSet::default(),
+            distinct: DistinctValues::default(),
             text_values: 0,
             text_chars: 0,
             llm_sample: Vec::new(),

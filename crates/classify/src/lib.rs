@@ -12,6 +12,7 @@
 
 pub mod column;
 pub mod dict;
+pub mod partial;
 pub mod path;
 pub mod score;
 #[cfg(test)]
@@ -19,13 +20,14 @@ mod tests;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Date32Type};
-use column::{plain_decimal, ColumnAccumulator, LeafKind, DISTINCT_CAP};
+use column::{plain_decimal, ColumnAccumulator, LeafKind};
 use dict::Dictionaries;
 use lakewarden_rules::{validate_match, Matcher, RuleSet, ValueKind};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+pub use partial::{ColumnPartial, FileColumn};
 pub use score::{ColumnResult, Considered, Finding, Method};
 
 /// Knobs of the classifier (the scan passes them through from its config).
@@ -256,9 +258,7 @@ impl<M: Matcher> Classifier<M> {
             starts.push(buf.len());
             buf.extend_from_slice(cut.as_bytes());
             buf.push(b'\n');
-            if acc.distinct.len() < DISTINCT_CAP {
-                acc.distinct.insert(value_hash(cut));
-            }
+            acc.distinct.insert(value_hash(cut));
             if kind == ValueKind::Text {
                 if let Some((y, m)) = iso_date_prefix(cut) {
                     acc.dates.iso_text += 1;
@@ -605,6 +605,33 @@ impl<M: Matcher> DatasetClassifier<'_, M> {
             self.classifier.config(),
             self.columns,
         )
+    }
+
+    /// The end of one file's batches: its columns' evidence as partials
+    /// (`partial.rs`), and an empty start for the next file.
+    pub fn take_file(&mut self) -> Vec<FileColumn> {
+        self.index.clear();
+        let raw = self.classifier.config.llm_raw_samples;
+        std::mem::take(&mut self.columns)
+            .iter()
+            .map(|acc| acc.to_partial(raw))
+            .collect()
+    }
+}
+
+impl<M: Matcher> Classifier<M> {
+    /// Decide a dataset's findings on its files' partials, merged in file
+    /// order (the files read now and those an earlier scan kept).
+    pub fn finish_files<'a>(
+        &self,
+        files: impl IntoIterator<Item = &'a [FileColumn]>,
+    ) -> Vec<ColumnResult> {
+        let columns = partial::merge_files(
+            files,
+            self.config.max_examples,
+            self.config.llm_sample_values,
+        );
+        score::decide(self.rules(), self.config(), columns)
     }
 }
 

@@ -708,3 +708,183 @@ fn a_checksum_passed_far_above_chance_proves_a_column_without_its_name() {
     assert!(entities(&r, "isbn").is_empty());
     assert!(entities(&r, "ref").is_empty());
 }
+
+/// Findings as comparable text: entity, confidence, counts, masked
+/// evidence and explanation (everything a catalog row shows).
+fn findings_text(r: &[ColumnResult]) -> Vec<String> {
+    r.iter()
+        .flat_map(|c| {
+            c.findings.iter().map(move |f| {
+                format!(
+                    "{} {} {:.6} {} {} {} {:?} {}",
+                    c.column_path,
+                    f.entity,
+                    f.confidence,
+                    f.sampled_values,
+                    f.matched_values,
+                    f.validated_values,
+                    f.evidence,
+                    f.explanation
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn files_classified_apart_and_merged_from_their_partials_find_what_one_pass_finds() {
+    // Three "files" of one dataset: e-mails, names, a category column, a
+    // sparse e-mail column, dates; the third file lacks a column.
+    let file = |k: u64, n: u64, with_notes: bool| -> RecordBatch {
+        let first = [
+            "Mary",
+            "Jürgen",
+            "François",
+            "José",
+            "Siobhan",
+            "Ahmed",
+            "Laura",
+            "Pierre",
+        ];
+        let last = [
+            "Smith", "Müller", "Dubois", "García", "Murphy", "Schmidt", "Martin", "Jones", "Brown",
+            "Wilson",
+        ];
+        let mut cols: Vec<(&str, ArrayRef)> = vec![
+            (
+                "email",
+                strings(
+                    (0..n)
+                        .map(|i| format!("user{}.{k}@example.com", i))
+                        .collect(),
+                ),
+            ),
+            (
+                "name",
+                strings(
+                    (0..n)
+                        .map(|i| {
+                            format!(
+                                "{} {}",
+                                first[((i + k) % 8) as usize],
+                                last[((i / 8 + k) % 10) as usize]
+                            )
+                        })
+                        .collect(),
+                ),
+            ),
+            (
+                "tier",
+                strings(
+                    (0..n)
+                        .map(|i| ["gold", "silver"][(i % 2) as usize].into())
+                        .collect(),
+                ),
+            ),
+            (
+                "day",
+                Arc::new(Date32Array::from(
+                    (0..n as i32).map(|i| 19_000 + i * 3).collect::<Vec<_>>(),
+                )),
+            ),
+        ];
+        if with_notes {
+            cols.push((
+                "note",
+                strings(
+                    (0..n)
+                        .map(|i| {
+                            if i % 40 == 0 {
+                                format!("forwarded to agent{i}.{k}@corp.example.org")
+                            } else {
+                                "no payment details".into()
+                            }
+                        })
+                        .collect(),
+                ),
+            ));
+        }
+        let schema = Arc::new(Schema::new(
+            cols.iter()
+                .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+                .collect::<Vec<_>>(),
+        ));
+        RecordBatch::try_new(schema, cols.into_iter().map(|(_, a)| a).collect()).unwrap()
+    };
+    let files = [file(1, 300, true), file(2, 250, true), file(3, 120, false)];
+    let c = classifier();
+    let mut one = c.dataset();
+    for f in &files {
+        one.observe_batch(f);
+    }
+    let one_pass = one.finish();
+
+    let mut apart = c.dataset();
+    let mut partials = Vec::new();
+    for f in &files {
+        apart.observe_batch(f);
+        // Through the catalog's form and back.
+        let cols: Vec<crate::FileColumn> = apart
+            .take_file()
+            .into_iter()
+            .map(|fc| crate::FileColumn {
+                partial: crate::ColumnPartial::from_json(&fc.partial.to_json()).unwrap(),
+                ..fc
+            })
+            .collect();
+        partials.push(cols);
+    }
+    let merged = c.finish_files(partials.iter().map(Vec::as_slice));
+    let (a, b) = (findings_text(&one_pass), findings_text(&merged));
+    assert!(
+        a.iter().any(|f| f.starts_with("email EMAIL_ADDRESS")),
+        "{a:?}"
+    );
+    assert!(a.iter().any(|f| f.starts_with("name PERSON")), "{a:?}");
+    assert!(
+        a.iter().any(|f| f.starts_with("note EMAIL_ADDRESS")),
+        "{a:?}"
+    );
+    assert!(!a.iter().any(|f| f.starts_with("tier")), "{a:?}");
+    assert_eq!(a, b);
+    let cols = |r: &[ColumnResult]| -> Vec<String> {
+        r.iter()
+            .map(|c| {
+                format!(
+                    "{} {} {:.6} {} {:?}",
+                    c.column_path, c.data_type, c.null_fraction, c.values_sampled, c.date_months
+                )
+            })
+            .collect()
+    };
+    assert_eq!(cols(&one_pass), cols(&merged));
+}
+
+#[test]
+fn a_partial_keeps_no_raw_value_and_few_fingerprints() {
+    let mut d = classifier().dataset();
+    let ssns: Vec<String> = (0..500)
+        .map(|i| format!("{:03}-{:02}-{:04}", 100 + i % 500, 10 + i % 80, 1000 + i))
+        .collect();
+    let few: Vec<String> = (0..500).map(|i| format!("code-{}", i % 3)).collect();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("ssn", DataType::Utf8, true),
+        Field::new("code", DataType::Utf8, true),
+    ]));
+    let batch = RecordBatch::try_new(schema, vec![strings(ssns.clone()), strings(few)]).unwrap();
+    d.observe_batch(&batch);
+    let cols = d.take_file();
+    let ssn = cols.iter().find(|c| c.column_path == "ssn").unwrap();
+    let json = ssn.partial.to_json();
+    for v in &ssns {
+        assert!(!json.contains(v.as_str()), "raw value in {json}");
+    }
+    assert!(json.contains("***-**-"), "masked examples kept: {json}");
+    assert_eq!(ssn.partial.distinct, 500);
+    assert_eq!(
+        ssn.partial.fingerprints, None,
+        "many values: only their count"
+    );
+    let code = cols.iter().find(|c| c.column_path == "code").unwrap();
+    assert_eq!(code.partial.fingerprints.as_ref().map(Vec::len), Some(3));
+}

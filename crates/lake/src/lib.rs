@@ -27,7 +27,8 @@ pub use error::{LakeError, StoreErrorKind};
 pub use format::Format;
 pub use pushdown::{IdColumn, IdFilter, Pushdown};
 pub use read::{
-    delta_commit_info, ChunkData, DeltaVersion, FlatColumn, ReadOptions, ReadReport, Reader,
+    delta_commit_info, ChunkData, DeltaVersion, FileRead, FlatColumn, KnownFiles, ReadOptions,
+    ReadReport, Reader,
 };
 pub use store::{open_store, open_store_checked, open_store_with, StoreOptions};
 pub use uri::{canonical_uri, LakeLocation};

@@ -4,8 +4,10 @@
 //!   reads: footer, then only the row groups the sample needs; the footer is
 //!   read with explicit ranges from the listed size, which Azurite needs).
 //! * CSV / JSON Lines: the tolerant streaming readers of `text.rs`.
-//! * Delta: the `deltalake` crate's DataFusion table provider at the latest
-//!   version (the version is recorded).
+//! * Delta: the live files of the latest version from the log, read as
+//!   Parquet like the above when the scan reads file by file (sample mode)
+//!   and the files are plain Parquet; else the `deltalake` crate's
+//!   DataFusion table provider (the version is recorded either way).
 //!
 //! Batches go to a bounded channel, so memory stays at a few batches per
 //! dataset whatever its size.
@@ -52,6 +54,38 @@ pub enum ChunkData {
         rows: usize,
         columns: Vec<FlatColumn>,
     },
+    /// The end of one file's batches (only when reading file by file,
+    /// [`ReadOptions::file_by_file`]).
+    FileEnd(FileRead),
+}
+
+/// One file read file by file: which object, and what it held.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRead {
+    /// The object's path in the store (as [`FileRef::path`] spells it).
+    pub path: String,
+    /// Its canonical URI.
+    pub object_uri: String,
+    pub size: u64,
+    pub e_tag: Option<String>,
+    pub last_modified: DateTime<Utc>,
+    /// Rows in the file (its footer).
+    pub rows: u64,
+    /// Rows of it handed to the consumer.
+    pub rows_sampled: u64,
+}
+
+/// Files whose evidence the caller already holds from an earlier read:
+/// object path → (size, ETag). A file is known when all three match.
+#[derive(Debug, Clone, Default)]
+pub struct KnownFiles(pub std::collections::HashMap<String, (u64, Option<String>)>);
+
+impl KnownFiles {
+    pub fn holds(&self, f: &FileRef) -> bool {
+        self.0.get(f.path.as_ref()).is_some_and(|(size, e_tag)| {
+            *size == f.size && same_e_tag(e_tag.as_deref(), f.e_tag.as_deref())
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +117,18 @@ pub struct ReadOptions {
     /// groups and Delta files that cannot hold one are skipped. A hint, not
     /// a filter: rows outside it may still come (`pushdown.rs`).
     pub id_filter: Option<IdFilter>,
+    /// Read a multi-file Parquet dataset or a Delta table file by file:
+    /// each file's sample depends on that file alone, and its batches are
+    /// followed by [`ChunkData::FileEnd`], so the consumer can keep each
+    /// file's evidence apart. A Delta table is then read through the
+    /// Parquet reader (footers, sampled row groups) when its files can be
+    /// read as plain Parquet (no deletion vectors, no column mapping);
+    /// [`ReadReport::file_by_file`] says whether it was.
+    pub file_by_file: bool,
+    /// File by file: files not to read at all (the caller holds their
+    /// evidence); each one still live is listed in
+    /// [`ReadReport::files_kept`].
+    pub known_files: Option<Arc<KnownFiles>>,
 }
 
 impl Default for ReadOptions {
@@ -98,6 +144,8 @@ impl Default for ReadOptions {
             columns_apart: false,
             prefetch_files: TEXT_PREFETCH_FILES,
             id_filter: None,
+            file_by_file: false,
+            known_files: None,
         }
     }
 }
@@ -131,6 +179,13 @@ pub struct ReadReport {
     /// them), oldest first.
     pub delta_versions: Vec<DeltaVersion>,
     pub notes: Vec<String>,
+    /// The dataset was read file by file (every file read was followed by
+    /// [`ChunkData::FileEnd`]); `row_count`, `rows_sampled` and the byte
+    /// counts then cover the files read, not `files_kept`.
+    pub file_by_file: bool,
+    /// File by file: live files left unread because the caller knew them
+    /// (`ReadOptions::known_files`), as object paths.
+    pub files_kept: Vec<String>,
 }
 
 /// A Delta table version that time travel can still reach, and for how long.
@@ -210,8 +265,50 @@ impl Reader {
         report: &mut ReadReport,
     ) -> Result<(), LakeError> {
         let seed = dataset_seed(&ds.relative_path, &version_tag(ds));
-        let total_bytes = ds.bytes().max(1);
-        for (file_idx, file) in ds.files.iter().enumerate() {
+        let parts: Vec<ParquetPart> = ds
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| ParquetPart {
+                file: f.clone(),
+                // File by file, a file's sample depends on the file alone
+                // (its evidence is kept and merged with later files').
+                seed: if opts.file_by_file {
+                    file_seed(ds, &f.path)
+                } else {
+                    seed ^ mix(i as u64)
+                },
+                delta: None,
+            })
+            .collect();
+        report.file_by_file = opts.file_by_file;
+        self.read_parquet_parts(loc, &parts, ds.bytes().max(1), opts, tx, report)
+            .await
+    }
+
+    /// Read Parquet files one after another (a sample of each, sized by its
+    /// share of `total_bytes`, or all of it), skipping those the caller
+    /// already knows (`opts.known_files`); file by file, each file's batches
+    /// are followed by [`ChunkData::FileEnd`].
+    async fn read_parquet_parts(
+        &self,
+        loc: &LakeLocation,
+        parts: &[ParquetPart],
+        total_bytes: u64,
+        opts: &ReadOptions,
+        tx: &mpsc::Sender<ChunkData>,
+        report: &mut ReadReport,
+    ) -> Result<(), LakeError> {
+        for part in parts {
+            let file = &part.file;
+            if opts.file_by_file {
+                if let Some(known) = &opts.known_files {
+                    if known.holds(file) {
+                        report.files_kept.push(file.path.to_string());
+                        continue;
+                    }
+                }
+            }
             let uri = loc.uri_of(&file.path);
             // Every range is checked against the listed size and ETag: a file
             // overwritten mid-read fails instead of mixing two versions.
@@ -228,6 +325,7 @@ impl Reader {
             let md = meta.metadata().clone();
             let file_rows: u64 = md.file_metadata().num_rows().max(0) as u64;
             report.row_count += file_rows;
+            let rows_sampled_before = report.rows_sampled;
             let n_groups = md.num_row_groups();
             let data_bytes: u64 = (0..n_groups)
                 .map(|i| md.row_group(i).compressed_size().max(0) as u64)
@@ -248,7 +346,7 @@ impl Reader {
                 ));
             }
             let mut groups = choose_row_groups(
-                seed ^ mix(file_idx as u64),
+                part.seed,
                 (0..n_groups).map(|i| md.row_group(i).num_rows().max(0) as u64),
                 quota,
             );
@@ -326,7 +424,16 @@ impl Reader {
                 }
                 None => (0..meta.schema().fields().len()).collect(),
             };
-            let file_seed = seed ^ mix(file_idx as u64 + 1);
+            let file_seed = part.seed ^ mix(1);
+            // Partition values (hive folders, or a Delta file's from the
+            // log) and a Delta table's columns this file lacks: added once
+            // per row, to the first unit of each row group.
+            let complete = |batch: RecordBatch| -> Result<RecordBatch, LakeError> {
+                match &part.delta {
+                    Some(d) => d.conform(&uri, batch),
+                    None => add_partition_columns(&uri, batch, file),
+                }
+            };
             // Row groups one at a time, each under a reservation of the run's
             // memory budget; a row group too big for one dataset's share is
             // read a few columns at a time when the consumer allows it.
@@ -375,7 +482,7 @@ impl Reader {
                         // Rows (and partition values) once per row group.
                         let batch = if unit_idx == 0 {
                             report.rows_sampled += batch.num_rows() as u64;
-                            add_partition_columns(&uri, batch, file)?
+                            complete(batch)?
                         } else {
                             batch
                         };
@@ -398,11 +505,28 @@ impl Reader {
                     file.name()
                 ));
             }
-            if n_groups == 0 && report.rows_sampled == 0 {
-                // Zero-row file: still tell the classifier which columns exist.
+            if groups.is_empty() && report.rows_sampled == rows_sampled_before {
+                // Zero-row file (or none of its rows sampled): still tell the
+                // classifier which columns exist.
                 let schema = meta.schema().clone();
-                let batch = add_partition_columns(&uri, RecordBatch::new_empty(schema), file)?;
-                let _ = tx.send(ChunkData::Arrow(batch)).await;
+                let batch = complete(RecordBatch::new_empty(schema))?;
+                if tx.send(ChunkData::Arrow(batch)).await.is_err() {
+                    return Ok(());
+                }
+            }
+            if opts.file_by_file {
+                let end = ChunkData::FileEnd(FileRead {
+                    path: file.path.to_string(),
+                    object_uri: uri.clone(),
+                    size: file.size,
+                    e_tag: file.e_tag.clone(),
+                    last_modified: file.last_modified,
+                    rows: file_rows,
+                    rows_sampled: report.rows_sampled - rows_sampled_before,
+                });
+                if tx.send(end).await.is_err() {
+                    return Ok(());
+                }
             }
         }
         Ok(())
@@ -613,29 +737,79 @@ impl Reader {
         // Live files as paths relative to the table folder (the log's `add`
         // paths, percent-decoded), compared with the listed keys relative to
         // the same folder: the same on every store.
-        let live: std::collections::HashSet<String> = table
+        let snapshot = table
             .snapshot()
-            .map_err(|e| LakeError::corrupt(uri, format!("cannot list Delta files: {e}")))?
+            .map_err(|e| LakeError::corrupt(uri, format!("cannot list Delta files: {e}")))?;
+        let live: std::collections::HashMap<String, LiveDeltaFile> = snapshot
             .log_data()
             .into_iter()
-            .map(|f| table_relative(&url, &f.path()))
+            .map(|f| {
+                (
+                    table_relative(&url, &f.path()),
+                    LiveDeltaFile {
+                        partition: f.partition_values_map(),
+                        deletion_vector: f.deletion_vector_descriptor().is_some(),
+                    },
+                )
+            })
             .collect();
         let table_depth = ds.key.parts().count();
+        let relative = |f: &FileRef| -> String {
+            let rel: Vec<String> = f
+                .path
+                .parts()
+                .skip(table_depth)
+                .map(|p| crate::uri::decode(p.as_ref()))
+                .collect();
+            rel.join("/")
+        };
         let live_files: Vec<&FileRef> = ds
             .files
             .iter()
-            .filter(|f| {
-                let rel: Vec<String> = f
-                    .path
-                    .parts()
-                    .skip(table_depth)
-                    .map(|p| crate::uri::decode(p.as_ref()))
-                    .collect();
-                live.contains(&rel.join("/"))
-            })
+            .filter(|f| live.contains_key(&relative(f)))
             .collect();
         report.file_count = live.len() as u64;
         report.bytes_total = live_files.iter().map(|f| f.size).sum();
+        if opts.file_by_file {
+            let plain = plain_parquet(snapshot, &live, live_files.len());
+            match plain {
+                Ok(schema) => {
+                    let seed_of = |f: &FileRef| file_seed(ds, &f.path);
+                    let parts: Vec<ParquetPart> = live_files
+                        .iter()
+                        .map(|f| {
+                            let mut partition: Vec<(String, Option<String>)> = live
+                                .get(&relative(f))
+                                .map(|l| l.partition.clone().into_iter().collect())
+                                .unwrap_or_default();
+                            partition.sort();
+                            ParquetPart {
+                                file: (*f).clone(),
+                                seed: seed_of(f),
+                                delta: Some(DeltaPart {
+                                    schema: schema.clone(),
+                                    partition,
+                                }),
+                            }
+                        })
+                        .collect();
+                    report.file_by_file = true;
+                    return self
+                        .read_parquet_parts(
+                            loc,
+                            &parts,
+                            report.bytes_total.max(1),
+                            opts,
+                            tx,
+                            report,
+                        )
+                        .await;
+                }
+                Err(why) => report.notes.push(format!(
+                    "read through the Delta scan, not file by file: {why}"
+                )),
+            }
+        }
         // DataFusion reads up to `target_partitions` files at once, a row
         // group each; a file's size bounds its row groups.
         let partitions = self.ctx.state().config().target_partitions().max(1) as u64;
@@ -935,6 +1109,117 @@ const TEXT_READ_RESERVATION: u64 = 48 << 20;
 /// classified, which the classifier copies once more (its values joined
 /// for matching) and holds matches for.
 const BATCHES_IN_FLIGHT: u64 = 8;
+
+/// A live file of a Delta table, as its log says.
+struct LiveDeltaFile {
+    partition: std::collections::HashMap<String, Option<String>>,
+    deletion_vector: bool,
+}
+
+/// The table's Arrow schema when its live files can be read as plain
+/// Parquet files (every one listed, no deletion vector to apply, no column
+/// mapping renaming physical columns); else why not.
+fn plain_parquet(
+    snapshot: &deltalake::table::state::DeltaTableState,
+    live: &std::collections::HashMap<String, LiveDeltaFile>,
+    listed: usize,
+) -> Result<arrow::datatypes::SchemaRef, String> {
+    use deltalake::kernel::engine::arrow_conversion::TryIntoArrow;
+    let mapping = snapshot
+        .table_config()
+        .column_mapping_mode
+        .map(|m| format!("{m:?}"));
+    if mapping.as_deref().is_some_and(|m| m != "None") {
+        return Err("the table maps column names".into());
+    }
+    if live.values().any(|f| f.deletion_vector) {
+        return Err("some files have deletion vectors".into());
+    }
+    if listed != live.len() {
+        return Err("some live files are not in the table's folder".into());
+    }
+    let schema: Schema = snapshot
+        .schema()
+        .as_ref()
+        .try_into_arrow()
+        .map_err(|e| format!("its schema has no Arrow form ({e})"))?;
+    Ok(Arc::new(schema))
+}
+
+/// One Parquet file of a dataset to read, with its sampling seed and, for
+/// a Delta table read as Parquet, what the log says of it.
+struct ParquetPart {
+    file: FileRef,
+    seed: u64,
+    delta: Option<DeltaPart>,
+}
+
+/// A Delta data file as the table sees it: its partition values from the
+/// log, and the table's columns (which a file written before a column was
+/// added lacks: they read as nulls, as Delta readers show them).
+struct DeltaPart {
+    schema: arrow::datatypes::SchemaRef,
+    /// (column, value as the log spells it; `None`: null), in table order.
+    partition: Vec<(String, Option<String>)>,
+}
+
+impl DeltaPart {
+    /// The batch with the table's columns in the table's order: partition
+    /// values typed as the schema says (text when the log's spelling does
+    /// not parse), missing columns as nulls.
+    fn conform(&self, uri: &str, batch: RecordBatch) -> Result<RecordBatch, LakeError> {
+        let rows = batch.num_rows();
+        let mut fields = Vec::with_capacity(self.schema.fields().len());
+        let mut cols: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
+        let own = batch.schema();
+        for f in self.schema.fields() {
+            if let Some((_, v)) = self.partition.iter().find(|(k, _)| k == f.name()) {
+                let text: ArrayRef = Arc::new(StringArray::from(vec![v.as_deref(); rows]));
+                let typed = arrow::compute::cast(&text, f.data_type())
+                    .ok()
+                    .filter(|a| a.null_count() == text.null_count());
+                match typed {
+                    Some(a) => {
+                        fields.push(Arc::new(Field::new(f.name(), f.data_type().clone(), true)));
+                        cols.push(a);
+                    }
+                    None => {
+                        fields.push(Arc::new(Field::new(f.name(), DataType::Utf8, true)));
+                        cols.push(text);
+                    }
+                }
+            } else if let Ok(i) = own.index_of(f.name()) {
+                fields.push(Arc::new(own.field(i).clone()));
+                cols.push(batch.column(i).clone());
+            } else {
+                fields.push(Arc::new(Field::new(f.name(), f.data_type().clone(), true)));
+                cols.push(arrow::array::new_null_array(f.data_type(), rows));
+            }
+        }
+        // A column the file has and the table does not (not written by a
+        // Delta writer): kept, so nothing read goes unclassified.
+        for (f, c) in own.fields().iter().zip(batch.columns()) {
+            if self.schema.index_of(f.name()).is_err() {
+                fields.push(f.clone());
+                cols.push(c.clone());
+            }
+        }
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
+            .map_err(|e| LakeError::corrupt(uri, format!("cannot add the table's columns: {e}")))
+    }
+}
+
+/// The sampling seed of one file read file by file: its dataset's path and
+/// its own below the dataset, nothing else (not its index, not the other
+/// files, not the store), so the same file is sampled alike whenever and
+/// wherever it is read.
+fn file_seed(ds: &DatasetRef, path: &object_store::path::Path) -> u64 {
+    let below: Vec<String> = match path.prefix_match(&ds.key) {
+        Some(parts) => parts.map(|p| crate::uri::decode(p.as_ref())).collect(),
+        None => vec![crate::uri::decode(path.as_ref())],
+    };
+    dataset_seed(&ds.relative_path, &format!("file:{}", below.join("/")))
+}
 
 /// One fetch-and-decode of a row group: some of its top-level columns, and
 /// the bytes it holds while running (fetched chunks + decoded batches).

@@ -1228,6 +1228,8 @@ fn leaves_of(chunk: ChunkData) -> (usize, Vec<Leaf>) {
             }
             (batch.num_rows(), out)
         }
+        // Only sent when reading file by file, which rtbf does not ask for.
+        ChunkData::FileEnd(_) => (0, Vec::new()),
     }
 }
 

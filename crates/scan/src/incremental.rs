@@ -70,6 +70,21 @@ impl State {
         })
     }
 
+    /// True when the per-file evidence the dataset's last scan kept
+    /// (`file_evidence`) may be merged with this run's: that scan ended ok
+    /// under the same settings (ruleset, sampling, classifier).
+    pub fn evidence_reusable(&self, dataset_uri: &str, settings: &str) -> bool {
+        self.by_uri.get(dataset_uri).is_some_and(|r| {
+            r.status == DatasetStatus::Ok && r.settings.as_deref() == Some(settings)
+        })
+    }
+
+    /// True when the catalog holds a row for the dataset (its findings may
+    /// have been seen by an earlier run).
+    pub fn known(&self, dataset_uri: &str) -> bool {
+        self.by_uri.contains_key(dataset_uri)
+    }
+
     /// Datasets the catalog holds under `root_uri` (and in `shard`) that this
     /// run's listing of the root did not show, and that are not already
     /// marked deleted. Sorted.
@@ -157,6 +172,10 @@ impl Scope {
 
 /// sha256 of everything besides the data that decides a dataset's findings.
 /// A change of any of these re-scans every dataset.
+/// How samples are drawn (bumped when the same settings would sample other
+/// rows): 2 draws a multi-file dataset's sample file by file.
+const SAMPLING_SCHEME: u32 = 2;
+
 pub fn settings_fingerprint(cfg: &ScanConfig, ruleset_fingerprint: &str) -> String {
     let r = &cfg.read;
     let c = &cfg.classifier;
@@ -172,7 +191,8 @@ pub fn settings_fingerprint(cfg: &ScanConfig, ruleset_fingerprint: &str) -> Stri
     let text = format!(
         "lakewarden {}\ncatalog schema {}\nruleset {ruleset_fingerprint}\n\
          full {} sample_rows {} batch_size {} max_bad_row_share {}\n\
-         max_value_bytes {} min_confidence {} min_hits {} max_examples {}\nllm {llm}\n",
+         max_value_bytes {} min_confidence {} min_hits {} max_examples {}\nllm {llm}\n\
+         sampling {SAMPLING_SCHEME}\n",
         env!("CARGO_PKG_VERSION"),
         lakewarden_catalog::SCHEMA_VERSION,
         r.full,

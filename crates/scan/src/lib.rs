@@ -22,12 +22,15 @@ use futures::StreamExt;
 pub use incremental::{DatasetFilter, Shard};
 use lakewarden_catalog::{
     Catalog, ClassificationRow, ColumnRow, Commit, DatasetFileRow, DatasetFormat, DatasetRow,
-    DatasetStatus, DatasetVersionRow, DateHistogramRow, LlmAnswerRow, Method as CatalogMethod,
-    RunStatus, ScanMode, ScanRunRow, Sensitivity,
+    DatasetStatus, DatasetVersionRow, DateHistogramRow, FileEvidenceRow, LlmAnswerRow,
+    Method as CatalogMethod, RunStatus, ScanMode, ScanRunRow, Sensitivity, Snapshot,
 };
-use lakewarden_classify::{Classifier, ClassifierConfig, ColumnResult, Method};
+use lakewarden_classify::{
+    Classifier, ClassifierConfig, ColumnPartial, ColumnResult, FileColumn, Method,
+};
 use lakewarden_lake::{
-    ChunkData, DatasetRef, Format, LakeLocation, MemoryBudget, ReadOptions, Reader,
+    ChunkData, DatasetKind, DatasetRef, FileRead, Format, KnownFiles, LakeLocation, MemoryBudget,
+    ReadOptions, Reader,
 };
 use lakewarden_llm::{
     Answer, Budget, CacheIdentity, CachedAnswer, ClientConfig, LlmClient, LlmSession, LlmStats,
@@ -197,6 +200,8 @@ struct Outcome {
     versions: Vec<DatasetVersionRow>,
     /// Date columns' values per month (retention).
     date_months: Vec<DateHistogramRow>,
+    /// Per file and column, the evidence of a dataset read file by file.
+    evidence: Vec<FileEvidenceRow>,
     rows_sampled: u64,
 }
 
@@ -209,6 +214,7 @@ impl Outcome {
             findings: vec![],
             versions: vec![],
             date_months: vec![],
+            evidence: vec![],
             rows_sampled: 0,
         }
     }
@@ -285,13 +291,6 @@ pub async fn run_scan(
         let cached = snapshot.read_rows::<LlmAnswerRow>(None).await?;
         session.load_cache(cached.into_iter().map(cached_answer));
     }
-    // first_seen_run of findings that existed before this run.
-    let first_seen: HashMap<(String, String, String), String> = snapshot
-        .read_rows::<ClassificationRow>(None)
-        .await?
-        .into_iter()
-        .map(|r| ((r.dataset_uri, r.column_path, r.entity), r.first_seen_run))
-        .collect();
     let run_id = format!(
         "{}-{}",
         started_at.format("%Y%m%dT%H%M%SZ"),
@@ -370,7 +369,7 @@ pub async fn run_scan(
             columns_apart: true,
             ..cfg.read.clone()
         },
-        first_seen,
+        snapshot: snapshot.clone(),
         llm: llm.clone(),
     });
     let scope = Arc::new(incremental::Scope {
@@ -408,6 +407,8 @@ pub async fn run_scan(
         };
         let progress2 = progress.clone();
         let skip_unchanged = !cfg.read.full && !cfg.rescan_unchanged;
+        // --full and --rescan read every file again.
+        let reuse_evidence = skip_unchanged;
         let scope = scope.clone();
         let objects = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let mut outcomes = tokio_stream_of(rx)
@@ -440,14 +441,17 @@ pub async fn run_scan(
                         };
                     }
                     let files = file_rows(&ctx.run_id, &loc, &ds);
-                    let mut o = scan_dataset(&ctx, &reader, &loc, ds).await;
+                    let reuse = reuse_evidence
+                        && state.evidence_reusable(&ds.dataset_uri, &ctx.settings_fingerprint);
+                    let mut o = scan_dataset(&ctx, &reader, &loc, ds, reuse).await;
                     o.dataset.content_fingerprint = Some(content);
                     Found::Scanned(Box::new(o), files)
                 }
             })
             .buffer_unordered(cfg.concurrency.max(1));
-        let mut pending = Commit::new();
-        let mut pending_n = 0usize;
+        // Finished datasets waiting for the next group commit.
+        let mut pending: Vec<(Outcome, Vec<DatasetFileRow>)> = Vec::new();
+        let mut pending_answers: Vec<LlmAnswerRow> = Vec::new();
         let mut last_commit = Instant::now();
         // What this root's listing showed, and whether it showed everything.
         let mut seen: HashSet<String> = HashSet::new();
@@ -484,14 +488,10 @@ pub async fn run_scan(
                     summary.rows_sampled += o.rows_sampled;
                     summary.bytes_read += o.dataset.bytes_read as u64;
                     summary.bytes_total += o.dataset.bytes as u64;
-                    pending.replace_datasets(vec![o.dataset], o.columns, o.findings);
-                    pending.put_dataset_files(files);
-                    pending.put_dataset_versions(o.versions);
-                    pending.put_date_histograms(o.date_months);
+                    pending.push((o, files));
                     if let Some(session) = &llm {
-                        pending.put_llm_answers(answer_rows(&run_id, session.take_new_answers()));
+                        pending_answers.extend(answer_rows(&run_id, session.take_new_answers()));
                     }
-                    pending_n += 1;
                 }
                 Found::Skipped { dataset_uri, bytes } => {
                     summary.datasets_skipped += 1;
@@ -506,16 +506,21 @@ pub async fn run_scan(
                     summary.errors.push(line);
                 }
             }
-            if pending_n >= GROUP_COMMIT_DATASETS
-                || (pending_n > 0 && last_commit.elapsed() >= GROUP_COMMIT_EVERY)
+            if pending.len() >= GROUP_COMMIT_DATASETS
+                || (!pending.is_empty() && last_commit.elapsed() >= GROUP_COMMIT_EVERY)
             {
-                catalog.commit(std::mem::take(&mut pending)).await?;
-                pending_n = 0;
+                let group = std::mem::take(&mut pending);
+                let answers = std::mem::take(&mut pending_answers);
+                catalog
+                    .commit(group_commit(&snapshot, &state, group, answers).await?)
+                    .await?;
                 last_commit = Instant::now();
             }
         }
-        if pending_n > 0 {
-            catalog.commit(pending).await?;
+        if !pending.is_empty() {
+            catalog
+                .commit(group_commit(&snapshot, &state, pending, pending_answers).await?)
+                .await?;
         }
         summary.objects_listed += objects.load(std::sync::atomic::Ordering::Relaxed);
         let walk = walk.await.map(|(r, took)| {
@@ -594,6 +599,51 @@ pub async fn run_scan(
     Ok(summary)
 }
 
+/// One commit for a group of finished datasets. Findings keep the run that
+/// first saw them: looked up for this group's datasets only, in the catalog
+/// as the run found it (so memory grows with the group, not the estate).
+async fn group_commit(
+    snapshot: &Snapshot,
+    state: &incremental::State,
+    group: Vec<(Outcome, Vec<DatasetFileRow>)>,
+    answers: Vec<LlmAnswerRow>,
+) -> Result<Commit, ScanError> {
+    let earlier: Vec<String> = group
+        .iter()
+        .filter(|(o, _)| !o.findings.is_empty() && state.known(&o.dataset.dataset_uri))
+        .map(|(o, _)| o.dataset.dataset_uri.clone())
+        .collect();
+    let mut first_seen: HashMap<(String, String, String), String> = HashMap::new();
+    if !earlier.is_empty() {
+        for r in snapshot
+            .read_rows::<ClassificationRow>(Some(&earlier))
+            .await?
+        {
+            first_seen.insert((r.dataset_uri, r.column_path, r.entity), r.first_seen_run);
+        }
+    }
+    let mut c = Commit::new();
+    for (mut o, files) in group {
+        for f in &mut o.findings {
+            let key = (
+                f.dataset_uri.clone(),
+                f.column_path.clone(),
+                f.entity.clone(),
+            );
+            if let Some(run) = first_seen.remove(&key) {
+                f.first_seen_run = run;
+            }
+        }
+        c.replace_datasets(vec![o.dataset], o.columns, o.findings);
+        c.put_dataset_files(files);
+        c.put_dataset_versions(o.versions);
+        c.put_date_histograms(o.date_months);
+        c.put_file_evidence(o.evidence);
+    }
+    c.put_llm_answers(answers);
+    Ok(c)
+}
+
 fn tokio_stream_of<T: Send + 'static>(mut rx: mpsc::Receiver<T>) -> impl futures::Stream<Item = T> {
     futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
@@ -609,7 +659,8 @@ struct RunContext {
     /// Built on first use, from the three above.
     classifier: tokio::sync::OnceCell<Arc<Classifier<HyperscanMatcher>>>,
     read: ReadOptions,
-    first_seen: HashMap<(String, String, String), String>,
+    /// The catalog as the run found it: earlier per-file evidence.
+    snapshot: Snapshot,
     llm: Option<Arc<LlmSession>>,
 }
 
@@ -658,6 +709,7 @@ async fn scan_dataset(
     reader: &Reader,
     loc: &LakeLocation,
     ds: DatasetRef,
+    reuse_evidence: bool,
 ) -> Outcome {
     let span = tracing::info_span!("dataset", uri = %ds.dataset_uri);
     let _enter = span.enter();
@@ -694,22 +746,54 @@ async fn scan_dataset(
             return Outcome::without_rows(row);
         }
     };
+    // A sample of a multi-file Parquet dataset or a Delta table is taken
+    // and classified file by file, and each file's evidence kept, so the
+    // next scan reads only the files added since (`file_evidence`).
+    let file_by_file = !ctx.read.full
+        && match ds.format {
+            Format::Parquet => ds.kind != DatasetKind::File,
+            Format::Delta => true,
+            _ => false,
+        };
+    let earlier = if file_by_file && reuse_evidence {
+        match earlier_evidence(ctx, loc, &ds).await {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!("{}: earlier file evidence not read ({e})", ds.dataset_uri);
+                EarlierEvidence::default()
+            }
+        }
+    } else {
+        EarlierEvidence::default()
+    };
+    let read_opts = if file_by_file {
+        ReadOptions {
+            file_by_file: true,
+            known_files: Some(Arc::new(earlier.known.clone())),
+            ..ctx.read.clone()
+        }
+    } else {
+        ctx.read.clone()
+    };
     let (tx, mut rx) = mpsc::channel::<ChunkData>(4);
+    let merger = classifier.clone();
     let classify = tokio::task::spawn_blocking(move || {
         let mut dc = classifier.dataset();
+        let mut files: Vec<(FileRead, Vec<FileColumn>)> = Vec::new();
         while let Some(chunk) = rx.blocking_recv() {
             match chunk {
                 ChunkData::Arrow(b) => dc.observe_batch(&b),
                 ChunkData::Flat { columns, .. } => {
                     dc.observe_leaves(columns.into_iter().map(|c| (c.path, c.array)).collect())
                 }
+                ChunkData::FileEnd(f) => files.push((f, dc.take_file())),
             }
         }
-        dc.finish()
+        (dc.finish(), files)
     });
-    let read = reader.read(loc, &ds, &ctx.read, tx).await;
+    let read = reader.read(loc, &ds, &read_opts, tx).await;
     let results = classify.await;
-    let (report, results) = match (read, results) {
+    let (mut report, (results, files_read)) = match (read, results) {
         (Ok(report), Ok(results)) => (report, results),
         (Err(e), _) => {
             row.status = DatasetStatus::Error;
@@ -725,6 +809,19 @@ async fn scan_dataset(
             ));
             return Outcome::without_rows(row);
         }
+    };
+    // Read file by file: the dataset's evidence is that of every live file,
+    // those read now and those an earlier scan read (kept, merged in file
+    // order with the new ones).
+    let mut evidence = Vec::new();
+    let mut rows_sampled_total = report.rows_sampled;
+    let results = if report.file_by_file {
+        let merged = merge_file_evidence(ctx, &ds, &mut report, earlier, files_read);
+        rows_sampled_total = merged.rows_sampled;
+        evidence = merged.rows;
+        merger.finish_files(merged.files.iter().map(Vec::as_slice))
+    } else {
+        results
     };
     row.row_count = Some(report.row_count as i64);
     row.rows_skipped = report.rows_skipped as i64;
@@ -743,7 +840,13 @@ async fn scan_dataset(
     if let Some(session) = &ctx.llm {
         llm_review(session, &ctx.rules, &mut results).await;
     }
-    let date_months = date_histogram_rows(ctx, &ds.dataset_uri, &report, &results);
+    let date_months = date_histogram_rows(
+        ctx,
+        &ds.dataset_uri,
+        report.row_count,
+        rows_sampled_total,
+        &results,
+    );
     let (columns, findings) = rows_of(ctx, &ds.dataset_uri, results);
     let versions = report
         .delta_versions
@@ -765,7 +868,126 @@ async fn scan_dataset(
         findings,
         versions,
         date_months,
+        evidence,
         rows_sampled: report.rows_sampled,
+    }
+}
+
+/// What an earlier scan kept of a dataset's files: the files it read (as
+/// the reader names them) and, per file, its evidence rows.
+#[derive(Default)]
+struct EarlierEvidence {
+    known: KnownFiles,
+    /// Object path → its rows of `file_evidence`.
+    rows: HashMap<String, Vec<FileEvidenceRow>>,
+}
+
+/// The `file_evidence` rows of one dataset, keyed by the listed objects
+/// they describe (an object no longer listed has nothing to reuse).
+async fn earlier_evidence(
+    ctx: &RunContext,
+    loc: &LakeLocation,
+    ds: &DatasetRef,
+) -> Result<EarlierEvidence, lakewarden_catalog::CatalogError> {
+    let rows = ctx
+        .snapshot
+        .read_rows::<FileEvidenceRow>(Some(std::slice::from_ref(&ds.dataset_uri)))
+        .await?;
+    let mut by_uri: HashMap<String, Vec<FileEvidenceRow>> = HashMap::new();
+    for r in rows {
+        by_uri.entry(r.object_uri.clone()).or_default().push(r);
+    }
+    let mut out = EarlierEvidence::default();
+    for f in &ds.files {
+        if let Some(rows) = by_uri.remove(&loc.uri_of(&f.path)) {
+            let first = &rows[0];
+            out.known.0.insert(
+                f.path.to_string(),
+                (first.size.max(0) as u64, first.e_tag.clone()),
+            );
+            out.rows.insert(f.path.to_string(), rows);
+        }
+    }
+    Ok(out)
+}
+
+/// Every live file's evidence, in file order, and the rows to keep.
+struct MergedEvidence {
+    files: Vec<Vec<FileColumn>>,
+    rows: Vec<FileEvidenceRow>,
+    /// Rows classified, over every file (read now or earlier).
+    rows_sampled: u64,
+}
+
+/// Join the files read now with the live files an earlier scan read
+/// (`report.files_kept`), adding the kept files' rows to the report's
+/// counts and a note saying what was reused.
+fn merge_file_evidence(
+    ctx: &RunContext,
+    ds: &DatasetRef,
+    report: &mut lakewarden_lake::ReadReport,
+    mut earlier: EarlierEvidence,
+    read_now: Vec<(FileRead, Vec<FileColumn>)>,
+) -> MergedEvidence {
+    // (object path, evidence, rows to keep), sorted by path below.
+    let mut all: Vec<(String, Vec<FileColumn>, Vec<FileEvidenceRow>)> = Vec::new();
+    let mut rows_sampled = report.rows_sampled;
+    let mut kept_files = 0u64;
+    for path in &report.files_kept {
+        let Some(rows) = earlier.rows.remove(path) else {
+            continue;
+        };
+        let columns: Vec<FileColumn> = rows
+            .iter()
+            .filter_map(|r| {
+                Some(FileColumn {
+                    column_path: r.column_path.clone(),
+                    data_type: r.data_type.clone(),
+                    partial: ColumnPartial::from_json(&r.evidence).ok()?,
+                })
+            })
+            .collect();
+        report.row_count += rows[0].rows.max(0) as u64;
+        rows_sampled += rows[0].rows_sampled.max(0) as u64;
+        kept_files += 1;
+        all.push((path.clone(), columns, rows));
+    }
+    for (f, columns) in read_now {
+        let rows = columns
+            .iter()
+            .map(|c| FileEvidenceRow {
+                dataset_uri: ds.dataset_uri.clone(),
+                object_uri: f.object_uri.clone(),
+                size: f.size as i64,
+                e_tag: f.e_tag.clone(),
+                rows: f.rows as i64,
+                rows_sampled: f.rows_sampled as i64,
+                column_path: c.column_path.clone(),
+                data_type: c.data_type.clone(),
+                evidence: c.partial.to_json(),
+                run_id: ctx.run_id.clone(),
+            })
+            .collect();
+        all.push((f.path, columns, rows));
+    }
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    if kept_files > 0 {
+        report.notes.push(format!(
+            "{} of {} files read; the evidence of the other {kept_files} (unchanged since an earlier scan) was reused",
+            all.len() as u64 - kept_files,
+            all.len()
+        ));
+    }
+    let mut files = Vec::with_capacity(all.len());
+    let mut rows = Vec::new();
+    for (_, f, r) in all {
+        files.push(f);
+        rows.extend(r);
+    }
+    MergedEvidence {
+        files,
+        rows,
+        rows_sampled,
     }
 }
 
@@ -807,11 +1029,12 @@ async fn llm_review(session: &LlmSession, rules: &RuleSet, results: &mut [Column
 fn date_histogram_rows(
     ctx: &RunContext,
     uri: &str,
-    report: &lakewarden_lake::ReadReport,
+    row_count: u64,
+    rows_sampled: u64,
     results: &[ColumnResult],
 ) -> Vec<DateHistogramRow> {
     use chrono::TimeZone;
-    let scale = report.row_count as f64 / report.rows_sampled.max(1) as f64;
+    let scale = row_count as f64 / rows_sampled.max(1) as f64;
     let mut rows = Vec::new();
     for r in results {
         for &(m, n) in &r.date_months {
@@ -908,7 +1131,6 @@ fn rows_of(
     let mut findings = Vec::new();
     for r in results {
         for f in &r.findings {
-            let key = (uri.to_string(), r.column_path.clone(), f.entity.clone());
             findings.push(ClassificationRow {
                 dataset_uri: uri.to_string(),
                 column_path: r.column_path.clone(),
@@ -922,11 +1144,8 @@ fn rows_of(
                 evidence: f.evidence.join(" | "),
                 explanation: f.explanation.to_string(),
                 run_id: ctx.run_id.clone(),
-                first_seen_run: ctx
-                    .first_seen
-                    .get(&key)
-                    .cloned()
-                    .unwrap_or_else(|| ctx.run_id.clone()),
+                // An earlier run's, if it saw the finding (`group_commit`).
+                first_seen_run: ctx.run_id.clone(),
                 last_seen_run: ctx.run_id.clone(),
                 ruleset_fingerprint: ctx.fingerprint.clone(),
             });
