@@ -874,12 +874,12 @@ async fn scan_dataset(
 }
 
 /// What an earlier scan kept of a dataset's files: the files it read (as
-/// the reader names them) and, per file, its evidence rows.
+/// the reader names them) and, per file, its evidence rows and partials.
 #[derive(Default)]
 struct EarlierEvidence {
     known: KnownFiles,
-    /// Object path → its rows of `file_evidence`.
-    rows: HashMap<String, Vec<FileEvidenceRow>>,
+    /// Object path → its rows of `file_evidence`, and their partials.
+    rows: HashMap<String, (Vec<FileEvidenceRow>, Vec<FileColumn>)>,
 }
 
 /// The `file_evidence` rows of one dataset, keyed by the listed objects
@@ -899,14 +899,29 @@ async fn earlier_evidence(
     }
     let mut out = EarlierEvidence::default();
     for f in &ds.files {
-        if let Some(rows) = by_uri.remove(&loc.uri_of(&f.path)) {
-            let first = &rows[0];
-            out.known.0.insert(
-                f.path.to_string(),
-                (first.size.max(0) as u64, first.e_tag.clone()),
-            );
-            out.rows.insert(f.path.to_string(), rows);
-        }
+        let Some(rows) = by_uri.remove(&loc.uri_of(&f.path)) else {
+            continue;
+        };
+        // A partial this version cannot read: the file is read again.
+        let Ok(columns) = rows
+            .iter()
+            .map(|r| {
+                Ok(FileColumn {
+                    column_path: r.column_path.clone(),
+                    data_type: r.data_type.clone(),
+                    partial: ColumnPartial::from_json(&r.evidence)?,
+                })
+            })
+            .collect::<Result<Vec<_>, serde_json::Error>>()
+        else {
+            continue;
+        };
+        let first = &rows[0];
+        out.known.0.insert(
+            f.path.to_string(),
+            (first.size.max(0) as u64, first.e_tag.clone()),
+        );
+        out.rows.insert(f.path.to_string(), (rows, columns));
     }
     Ok(out)
 }
@@ -934,19 +949,9 @@ fn merge_file_evidence(
     let mut rows_sampled = report.rows_sampled;
     let mut kept_files = 0u64;
     for path in &report.files_kept {
-        let Some(rows) = earlier.rows.remove(path) else {
+        let Some((rows, columns)) = earlier.rows.remove(path) else {
             continue;
         };
-        let columns: Vec<FileColumn> = rows
-            .iter()
-            .filter_map(|r| {
-                Some(FileColumn {
-                    column_path: r.column_path.clone(),
-                    data_type: r.data_type.clone(),
-                    partial: ColumnPartial::from_json(&r.evidence).ok()?,
-                })
-            })
-            .collect();
         report.row_count += rows[0].rows.max(0) as u64;
         rows_sampled += rows[0].rows_sampled.max(0) as u64;
         kept_files += 1;
