@@ -100,8 +100,11 @@ src, table = sys.argv[1], sys.argv[2]
 t = ds.dataset(src, format="parquet").to_table()
 n = t.num_rows
 day = n // 20                      # the nightly append: 1/20 of the table
-deltalake.write_deltalake(table, t.slice(0, n - day), max_rows_per_file=(n - day) // 16 + 1,
-                          max_rows_per_group=128 * 1024)
+# 16 earlier commits of one file each, the table's history so far.
+step = (n - day) // 16 + 1
+for k, start in enumerate(range(0, n - day, step)):
+    deltalake.write_deltalake(table, t.slice(start, min(step, n - day - start)),
+                              mode="overwrite" if k == 0 else "append")
 open(table + ".append-rows", "w").write(str(day))
 EOF
 run_delta() {
