@@ -11,7 +11,9 @@
 # 3. Measures wall time and peak RSS (GNU time -v) of, in this order:
 #    decode baseline (DataFusion SELECT *), `lakewarden scan --full`,
 #    `lakewarden scan` (sampled, the default), `lakewarden scan --full` on half
-#    of the lake (peak RSS should not grow with lake size), and, unless
+#    of the lake (peak RSS should not grow with lake size), the same three
+#    under a memory limit a tenth of the lake plus the lake twice over (16
+#    datasets), and, unless
 #    LAKEWARDEN_BENCH_SKIP_DUCKDB=1, the DuckDB regexp_matches baseline
 #    (scripts/bench-duckdb.py, in the venv of scripts/python-env.sh).
 # 4. Prints a table: MB/s of string bytes, ratios against the decode baseline
@@ -66,6 +68,11 @@ for d in "$target/release" "$target/bench"; do
   if [[ -x "$d/lakewarden" && -x "$d/decode_baseline" && -x "$d/gen_bench_lake" ]]; then bin="$d"; break; fi
 done
 [[ -n "$bin" ]] || { log "built binaries not found under $target/{release,bench}"; exit 1; }
+# Private copies: another build into the same target folder (a second work
+# tree sharing it) must not swap the binaries in the middle of the runs.
+bin_copy="$(mktemp -d "${TMPDIR:-/tmp}/lakewarden-bench-bin.XXXXXX")"
+cp "$bin/lakewarden" "$bin/decode_baseline" "$bin/gen_bench_lake" "$bin_copy/"
+bin="$bin_copy"
 
 # --- lake --------------------------------------------------------------------
 mkdir -p "$bench_dir"
@@ -87,7 +94,7 @@ log "lake: ${#all_datasets[@]} datasets, $all_rows rows, $((all_disk / 1000000))
 
 # --- measuring ---------------------------------------------------------------
 work="$(mktemp -d "${TMPDIR:-/tmp}/lakewarden-bench.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$bin_copy"' EXIT
 
 declare -A secs rss status
 # run NAME CMD...: time CMD under GNU time -v; records wall seconds, peak RSS
@@ -130,6 +137,15 @@ run scan_full_limited "$bin/lakewarden" scan --quiet --full --memory-limit "${me
   --catalog "$work/catalog-limited" --summary-json "$work/scan_full_limited.json" "$lake/data"
 run scan_full_half_limited "$bin/lakewarden" scan --quiet --full --memory-limit "${mem_mb}MiB" \
   --catalog "$work/catalog-half-limited" --summary-json "$work/scan_full_half_limited.json" "${half_datasets[@]}"
+# …and the lake twice over (16 datasets of the same mix; hard links, no
+# extra disk): memory must not grow with the number of datasets either.
+double="$bench_dir/lake-$LAKE_VERSION-${lake_mb}mb-seed$seed-x2"
+if [[ ! -d "$double/b" ]]; then
+  rm -rf "$double" && mkdir -p "$double"
+  cp -al "$lake/data" "$double/a" && cp -al "$lake/data" "$double/b"
+fi
+run scan_full_double_limited "$bin/lakewarden" scan --quiet --full --memory-limit "${mem_mb}MiB" \
+  --catalog "$work/catalog-double-limited" --summary-json "$work/scan_full_double_limited.json" "$double"
 
 # The decode baseline's own count of string bytes must match the manifest.
 decode_sb="$(sed -n 's/.*string_bytes=\([0-9]*\).*/\1/p' "$work/decode.out")"
@@ -171,6 +187,7 @@ row scan_sampled "$all_sb"
 row scan_full_half "$half_sb"
 row scan_full_limited "$all_sb"
 row scan_full_half_limited "$half_sb"
+row scan_full_double_limited "$((2 * all_sb))"
 [[ -n "${status[duckdb]:-}" ]] && printf '%-26s %8s %10s %10s %12s %7s\n' "duckdb regexp (${duckdb_mb} MB)" \
   "-" "${duckdb_mbps:-n/a}" "$(ratio "${duckdb_mbps:-0}" "$(mbps "$all_sb" "${secs[decode]}")")" \
   "$(mb "${rss[duckdb]}")" "${status[duckdb]}"
@@ -185,8 +202,10 @@ echo "bounded memory (--memory-limit ${mem_mb}MiB; lake on disk $(ratio "$all_di
   "fixed cost $(mb "$fixed_kb") MB; whole lake $(mb "${rss[scan_full_limited]}") MB, half lake $(mb "${rss[scan_full_half_limited]}") MB" \
   "(ratio $(ratio "${rss[scan_full_limited]}" "${rss[scan_full_half_limited]}")); (peak - fixed) / limit:" \
   "$(ratio "$(( ${rss[scan_full_limited]} - fixed_kb ))" "$((mem_mb * 1024))")"
+echo "  twice the lake (16 datasets): $(mb "${rss[scan_full_double_limited]}") MB (ratio to the whole lake" \
+  "$(ratio "${rss[scan_full_double_limited]}" "${rss[scan_full_limited]}"))"
 echo "full-scan time with the limit / without: $(ratio "${secs[scan_full_limited]}" "${secs[scan_full]}")"
-for n in scan_full scan_sampled scan_full_half scan_full_limited scan_full_half_limited; do
+for n in scan_full scan_sampled scan_full_half scan_full_limited scan_full_half_limited scan_full_double_limited; do
   if [[ -f "$work/$n.json" ]]; then
     echo "$n summary: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("status=%s datasets=%s failed=%s findings=%s rows_sampled=%s bytes_read=%s reserved_peak_mb=%.0f waits=%s errors=%s" % (d["status"], d["datasets_scanned"], d["datasets_failed"], d["findings"], d["rows_sampled"], d["bytes_read"], d.get("memory_reserved_peak_bytes", 0) / 1048576, d.get("memory_waits"), d["errors"][:3]))' "$work/$n.json" 2>/dev/null || echo unreadable)"
   fi
