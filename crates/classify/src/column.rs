@@ -64,8 +64,13 @@ pub struct PersonEvidence {
     pub full_names: u64,
     pub single_names: u64,
     pub companies: u64,
-    /// Text values short enough to be a name.
+    /// Text values short enough to be a name that were looked up in the
+    /// name dictionaries (at most [`NAME_SHAPE_CAP`]): what hit rates are
+    /// rates of.
     pub short_values: u64,
+    /// Every text value short enough to be a name, looked up or not: what
+    /// the share of short values is measured with.
+    pub short_seen: u64,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -195,7 +200,11 @@ impl ColumnAccumulator {
     pub fn observe_name_shape(&mut self, dicts: &Dictionaries, value: &str) {
         // The PERSON decision needs a hit *rate*; a few thousand values give
         // it to ±2 %, and dictionary lookups are the costliest per-value step.
-        if value.len() > 80 || self.person.short_values >= NAME_SHAPE_CAP {
+        if value.len() > 80 {
+            return;
+        }
+        self.person.short_seen += 1;
+        if self.person.short_values >= NAME_SHAPE_CAP {
             return;
         }
         self.person.short_values += 1;

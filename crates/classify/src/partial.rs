@@ -92,6 +92,8 @@ pub struct PersonPartial {
     pub single_names: u64,
     pub companies: u64,
     pub short_values: u64,
+    #[serde(default)]
+    pub short_seen: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -228,6 +230,7 @@ impl ColumnAccumulator {
                 single_names: self.person.single_names,
                 companies: self.person.companies,
                 short_values: self.person.short_values,
+                short_seen: self.person.short_seen,
             },
             floats: FloatPartial {
                 values: self.floats.values,
@@ -313,6 +316,7 @@ impl ColumnAccumulator {
         person.single_names += p.person.single_names;
         person.companies += p.person.companies;
         person.short_values += p.person.short_values;
+        person.short_seen += p.person.short_seen;
         let floats: &mut FloatEvidence = &mut self.floats;
         floats.values += p.floats.values;
         floats.in_lat_range += p.floats.in_lat_range;

@@ -250,7 +250,10 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
             let p = &acc.person;
             let rate = (p.full_names + p.single_names) as f64 / p.short_values as f64;
             let company_rate = p.companies as f64 / p.short_values as f64;
-            let short_share = p.short_values as f64 / acc.text_values.max(1) as f64;
+            // Of every value, not only those looked up: past the lookup cap
+            // (a `--full` read of a big column) the lookups are a sliver of
+            // the values and said nothing of how many were short.
+            let short_share = p.short_seen as f64 / acc.text_values.max(1) as f64;
             if rate < 0.05 && !hint_pos {
                 continue;
             }

@@ -888,3 +888,30 @@ fn a_partial_keeps_no_raw_value_and_few_fingerprints() {
     let code = cols.iter().find(|c| c.column_path == "code").unwrap();
     assert_eq!(code.partial.fingerprints.as_ref().map(Vec::len), Some(3));
 }
+
+#[test]
+fn a_name_column_longer_than_the_lookup_cap_is_still_names() {
+    // `--full` reads of big columns: only the first NAME_SHAPE_CAP values
+    // are looked up, but the share of short values counts every value.
+    let firsts = [
+        "Mary",
+        "Jürgen",
+        "François",
+        "José",
+        "Siobhan",
+        "Ahmed",
+        "Laura",
+        "Pierre",
+    ];
+    let lasts = [
+        "Smith", "Müller", "Dubois", "García", "Murphy", "Schmidt", "Martin", "Jones",
+    ];
+    let n = 3 * crate::column::NAME_SHAPE_CAP as usize;
+    let people = strings(
+        (0..n)
+            .map(|i| format!("{} {}", firsts[i % 8], lasts[(i / 8) % 8]))
+            .collect(),
+    );
+    let r = classify(vec![("full_name", people)]);
+    assert_eq!(entities(&r, "full_name"), vec!["PERSON"]);
+}
