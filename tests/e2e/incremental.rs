@@ -724,3 +724,110 @@ fn a_partitioned_delta_table_read_file_by_file_has_the_columns_the_delta_scan_sh
     );
     assert_eq!(rows[0]["row_count"], 1600);
 }
+
+/// Manifests and data files of a catalog folder, counted on disk.
+fn catalog_files(catalog: &Path) -> (usize, usize) {
+    let count = |dir: &Path| {
+        walkdir_files(dir)
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "parquet"))
+            .count()
+    };
+    (
+        count(&catalog.join("_manifest")),
+        count(&catalog.join("data")),
+    )
+}
+
+fn walkdir_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walkdir_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn nightly_runs_delete_what_the_catalog_replaced_after_the_grace() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    copy_dir(&demo_lake(), &lake);
+    let catalog = dir.path().join("c");
+    // Within the default grace (an hour) nothing replaced is deleted yet.
+    let mut manifests_kept = 0;
+    for night in 0..3 {
+        std::fs::write(
+            lake.join(format!("night_{night}.csv")),
+            format!("id,email\n{night},n{night}@example.com\n1,x@example.org\n"),
+        )
+        .unwrap();
+        let o = scan(&catalog, &[&lake], &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let (m, _) = catalog_files(&catalog);
+        assert!(m > manifests_kept, "night {night}: {m} manifests");
+        manifests_kept = m;
+    }
+    assert!(manifests_kept > 10, "{manifests_kept}");
+    let before = findings(&catalog);
+
+    // With no grace, a run leaves the newest manifests and only the data
+    // files they reference.
+    std::fs::write(
+        lake.join("night_3.csv"),
+        "id,email\n3,n3@example.com\n4,m4@example.org\n",
+    )
+    .unwrap();
+    let o = scan(&catalog, &[&lake], &["--vacuum-grace", "0"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (m, data) = catalog_files(&catalog);
+    assert_eq!(m, 10, "the newest 10 manifests are kept");
+    let referenced: BTreeSet<String> = walkdir_files(&catalog.join("_manifest"))
+        .iter()
+        .flat_map(|p| {
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+            v["tables"]
+                .as_object()
+                .unwrap()
+                .values()
+                .flat_map(|files| files.as_array().unwrap().clone())
+                .map(|f| f["path"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(
+        data,
+        referenced.len(),
+        "data files left: only referenced ones"
+    );
+    // Nothing the catalog holds was lost.
+    let after = findings(&catalog);
+    assert!(after.is_superset(&before), "findings lost by vacuum");
+    let n3 = query(
+        &catalog,
+        "SELECT COUNT(*) AS n FROM classifications WHERE dataset_uri LIKE '%night_3.csv'",
+    );
+    assert_eq!(n3[0]["n"], 1);
+
+    // A bad grace is a usage error naming where it came from.
+    let o = scan(&catalog, &[&lake], &["--vacuum-grace", "soon"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--vacuum-grace"), "{}", stderr(&o));
+    let cfg = dir.path().join("estate.toml");
+    std::fs::write(&cfg, "[catalog]\nvacuum_grace = \"3 weeks\"\n").unwrap();
+    let o = scan(&catalog, &[&lake], &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("[catalog] vacuum_grace"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -231,16 +231,20 @@ impl Commit {
             return;
         }
         let change = self.tables.entry(table).or_default();
-        // Earlier rows of the same keys in this commit are superseded.
-        let mut kept = Vec::with_capacity(change.batches.len());
-        for b in change.batches.drain(..) {
-            match filter_by_keys(table, &b, &all_keys, false) {
-                Ok(b) if b.num_rows() > 0 => kept.push(b),
-                Ok(_) => {}
-                Err(e) => self.errors.push(e.to_string()),
+        // Earlier rows of the same keys in this commit are superseded. (Only
+        // looked for when a key is given again: a commit built dataset by
+        // dataset would otherwise filter its earlier rows once per dataset.)
+        if all_keys.iter().any(|k| change.keys.contains(k)) {
+            let mut kept = Vec::with_capacity(change.batches.len());
+            for b in change.batches.drain(..) {
+                match filter_by_keys(table, &b, &all_keys, false) {
+                    Ok(b) if b.num_rows() > 0 => kept.push(b),
+                    Ok(_) => {}
+                    Err(e) => self.errors.push(e.to_string()),
+                }
             }
+            change.batches = kept;
         }
-        change.batches = kept;
         change.batches.extend(ok_batches);
         if table == Table::Datasets {
             for k in &all_keys {

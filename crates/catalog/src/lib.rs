@@ -20,6 +20,7 @@ pub mod batch;
 mod catalog;
 mod commit;
 pub mod error;
+mod grace;
 pub mod manifest;
 pub mod rows;
 pub mod schema;
@@ -27,6 +28,7 @@ pub mod schema;
 pub use catalog::{Catalog, Snapshot, VacuumStats, KEEP_MANIFESTS};
 pub use commit::Commit;
 pub use error::CatalogError;
+pub use grace::{parse_duration, DEFAULT_VACUUM_GRACE};
 pub use manifest::{FileEntry, Manifest};
 pub use rows::{
     batch_to_rows, rows_to_batch, CatalogRow, ClassificationRow, ColumnRow, DatasetFileRow,

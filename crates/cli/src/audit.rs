@@ -118,6 +118,11 @@ pub struct IngestCommon {
     /// Parse files again even when unchanged since their last ingest.
     #[arg(long)]
     force: bool,
+    /// Catalog manifests and data files replaced longer ago than this are
+    /// deleted when the ingest ends [default: 1h; config: `[catalog]
+    /// vacuum_grace`].
+    #[arg(long, value_name = "DURATION")]
+    vacuum_grace: Option<String>,
     /// Write the ingest summary as JSON to this file.
     #[arg(long)]
     summary_json: Option<PathBuf>,
@@ -139,6 +144,11 @@ pub async fn ingest_cmd(cmd: IngestCommand) -> Result<u8> {
         IngestCommand::Lineage(a) => (a.uris, IngestFormat::OpenLineage, a.common),
     };
     let cfg = common.config.load()?;
+    let vacuum_grace = crate::config::vacuum_grace(
+        common.vacuum_grace.as_deref(),
+        common.config.read()?.as_ref(),
+    )
+    .map_err(UsageError)?;
     let catalog = Catalog::open(&common.catalog.catalog).await?;
     let opts = IngestOptions {
         format,
@@ -150,6 +160,12 @@ pub async fn ingest_cmd(cmd: IngestCommand) -> Result<u8> {
         Err(e) if e.is_usage() => return Err(UsageError(e.to_string()).into()),
         Err(e) => return Err(e.into()),
     };
+    // Old manifests and replaced files do not pile up. (Ingest tables are not
+    // compacted: the Tantivy indexes track which catalog files hold each
+    // log file's rows, and a compaction would make them re-index everything.)
+    if let Err(e) = catalog.vacuum(vacuum_grace).await {
+        tracing::warn!("catalog vacuum skipped: {e}");
+    }
     if let Some(path) = &common.summary_json {
         std::fs::write(path, serde_json::to_string_pretty(&summary)?)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;

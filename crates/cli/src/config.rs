@@ -23,6 +23,9 @@
 //! full = false
 //! shard = "0/4"
 //! rules = "rules/"                         # relative to this file
+//!
+//! [catalog]
+//! vacuum_grace = "1h"   # replaced catalog files older than this are deleted after a run
 //! ```
 //!
 //! Command-line flags override the file; roots given on the command line
@@ -49,6 +52,17 @@ pub struct ConfigFile {
     pub lineage: LineageSection,
     #[serde(default)]
     pub retention: RetentionSection,
+    #[serde(default)]
+    pub catalog: CatalogSection,
+}
+
+/// `[catalog]`: upkeep of the catalog itself, by scans and ingests alike.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogSection {
+    /// How long replaced manifests and data files are kept after a run
+    /// ("1h", "30m", "0"; `lakewarden_catalog::parse_duration`).
+    pub vacuum_grace: Option<String>,
 }
 
 /// `[scan]`: what a plain `lakewarden scan --config FILE` does.
@@ -127,6 +141,23 @@ pub struct LoadedConfig {
     pub text: String,
     pub file: ConfigFile,
     pub base: PathBuf,
+}
+
+/// The vacuum grace of a scan or ingest: the `--vacuum-grace` flag, else
+/// `[catalog] vacuum_grace` of the config, else the default (an hour).
+pub fn vacuum_grace(
+    flag: Option<&str>,
+    loaded: Option<&LoadedConfig>,
+) -> Result<std::time::Duration, String> {
+    if let Some(text) = flag {
+        return lakewarden_catalog::parse_duration(text)
+            .map_err(|e| format!("--vacuum-grace: {e}"));
+    }
+    match loaded.and_then(|l| l.file.catalog.vacuum_grace.as_deref().map(|t| (l, t))) {
+        Some((l, text)) => lakewarden_catalog::parse_duration(text)
+            .map_err(|e| format!("{}: [catalog] vacuum_grace: {e}", l.shown)),
+        None => Ok(lakewarden_catalog::DEFAULT_VACUUM_GRACE),
+    }
 }
 
 impl LoadedConfig {

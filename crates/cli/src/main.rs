@@ -108,6 +108,12 @@ struct ScanArgs {
     /// Requests in flight at once to each S3 / Azure root's store [default: 64].
     #[arg(long, value_name = "N")]
     requests_per_store: Option<usize>,
+    /// Catalog manifests and data files replaced longer ago than this are
+    /// deleted when the scan ends, e.g. 1h, 30m or 0 [default: 1h; config:
+    /// `[catalog] vacuum_grace`]. It must exceed the longest query of an
+    /// older catalog generation and the longest commit of any other writer.
+    #[arg(long, value_name = "DURATION")]
+    vacuum_grace: Option<String>,
     /// Scan one of N disjoint parts of the estate (K in 0..N, by a stable hash of
     /// the dataset URI), for splitting a nightly scan across scheduler jobs.
     #[arg(long, value_name = "K/N")]
@@ -426,6 +432,8 @@ fn scan_config(a: &ScanArgs) -> Result<ScanConfig> {
         rescan_unchanged: a.rescan,
         aws_profiles,
         no_overlap: a.no_overlap,
+        vacuum_grace: config::vacuum_grace(a.vacuum_grace.as_deref(), loaded.as_ref())
+            .map_err(UsageError)?,
     })
 }
 

@@ -82,6 +82,10 @@ pub struct ScanConfig {
     /// Finish listing a root before reading any of it (a benchmark baseline:
     /// by default reads start while the listing goes on).
     pub no_overlap: bool,
+    /// Catalog manifests and data files replaced longer ago than this are
+    /// deleted when the run ends (`--catalog-grace`; see
+    /// `lakewarden_catalog::Catalog::vacuum`).
+    pub vacuum_grace: Duration,
 }
 
 /// `--llm ENDPOINT` and its options.
@@ -233,9 +237,54 @@ enum Found {
     ListingError(String),
 }
 
-/// Datasets per commit and the longest a finished dataset waits for one.
+/// Datasets per commit and the longest a finished dataset waits for one,
+/// while commits are cheap.
 const GROUP_COMMIT_DATASETS: usize = 64;
 const GROUP_COMMIT_EVERY: Duration = Duration::from_secs(2);
+/// After a commit that took `t`, the next waits at least this many times `t`.
+const COMMIT_COST_FACTOR: u32 = 4;
+/// Finished datasets held for one commit at most (their rows are in memory).
+const GROUP_COMMIT_MAX_DATASETS: usize = 1024;
+
+/// When the finished datasets are committed. Every commit writes a new
+/// manifest listing each live catalog file with the datasets it holds, so a
+/// commit costs more the more datasets the catalog knows: committing every
+/// 64 datasets made the commits most of a scan of many small datasets, and
+/// the manifest bytes written grow with the square of the estate. So the
+/// pause after a commit grows with what it cost ([`COMMIT_COST_FACTOR`]):
+/// commits take at most a fifth of the run, whatever the catalog's size,
+/// and a killed scan loses at most that pause's datasets (read again next
+/// run).
+struct CommitPacing {
+    last_end: Instant,
+    last_cost: Duration,
+}
+
+impl CommitPacing {
+    fn new() -> Self {
+        CommitPacing {
+            last_end: Instant::now(),
+            last_cost: Duration::ZERO,
+        }
+    }
+
+    fn due(&self, pending: usize) -> bool {
+        if pending == 0 {
+            return false;
+        }
+        if pending >= GROUP_COMMIT_MAX_DATASETS {
+            return true;
+        }
+        let since = self.last_end.elapsed();
+        since >= self.last_cost * COMMIT_COST_FACTOR
+            && (pending >= GROUP_COMMIT_DATASETS || since >= GROUP_COMMIT_EVERY)
+    }
+
+    fn committed(&mut self, started: Instant) {
+        self.last_end = Instant::now();
+        self.last_cost = self.last_end - started;
+    }
+}
 
 pub async fn run_scan(
     cfg: ScanConfig,
@@ -452,7 +501,7 @@ pub async fn run_scan(
         // Finished datasets waiting for the next group commit.
         let mut pending: Vec<(Outcome, Vec<DatasetFileRow>)> = Vec::new();
         let mut pending_answers: Vec<LlmAnswerRow> = Vec::new();
-        let mut last_commit = Instant::now();
+        let mut pacing = CommitPacing::new();
         // What this root's listing showed, and whether it showed everything.
         let mut seen: HashSet<String> = HashSet::new();
         let mut listing_complete = true;
@@ -506,15 +555,14 @@ pub async fn run_scan(
                     summary.errors.push(line);
                 }
             }
-            if pending.len() >= GROUP_COMMIT_DATASETS
-                || (!pending.is_empty() && last_commit.elapsed() >= GROUP_COMMIT_EVERY)
-            {
+            if pacing.due(pending.len()) {
+                let started = Instant::now();
                 let group = std::mem::take(&mut pending);
                 let answers = std::mem::take(&mut pending_answers);
                 catalog
                     .commit(group_commit(&snapshot, &state, group, answers).await?)
                     .await?;
-                last_commit = Instant::now();
+                pacing.committed(started);
             }
         }
         if !pending.is_empty() {
@@ -592,9 +640,19 @@ pub async fn run_scan(
     let mut c = Commit::new();
     c.put_run(run);
     catalog.commit(c).await?;
-    // Keep nightly commits from piling up small files.
+    // Keep nightly commits from piling up small files, old manifests and
+    // replaced data files.
     if let Err(e) = catalog.compact(64).await {
         tracing::warn!("catalog compaction skipped: {e}");
+    }
+    match catalog.vacuum(cfg.vacuum_grace).await {
+        Ok(v) => tracing::info!(
+            "catalog vacuum: {} manifests, {} data files ({} bytes) deleted",
+            v.manifests_deleted,
+            v.data_files_deleted,
+            v.bytes_deleted
+        ),
+        Err(e) => tracing::warn!("catalog vacuum skipped: {e}"),
     }
     Ok(summary)
 }
@@ -622,7 +680,19 @@ async fn group_commit(
             first_seen.insert((r.dataset_uri, r.column_path, r.entity), r.first_seen_run);
         }
     }
-    let mut c = Commit::new();
+    // The group's rows table by table, so that each table's rows become one
+    // batch of the commit. A dataset finished twice (overlapping roots)
+    // counts once: its last outcome.
+    let mut once = HashSet::new();
+    let mut group: Vec<_> = group
+        .into_iter()
+        .rev()
+        .filter(|(o, _)| once.insert(o.dataset.dataset_uri.clone()))
+        .collect();
+    group.reverse();
+    let mut datasets = Vec::with_capacity(group.len());
+    let (mut columns, mut findings, mut all_files) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut versions, mut months, mut evidence) = (Vec::new(), Vec::new(), Vec::new());
     for (mut o, files) in group {
         for f in &mut o.findings {
             let key = (
@@ -634,12 +704,20 @@ async fn group_commit(
                 f.first_seen_run = run;
             }
         }
-        c.replace_datasets(vec![o.dataset], o.columns, o.findings);
-        c.put_dataset_files(files);
-        c.put_dataset_versions(o.versions);
-        c.put_date_histograms(o.date_months);
-        c.put_file_evidence(o.evidence);
+        datasets.push(o.dataset);
+        columns.extend(o.columns);
+        findings.extend(o.findings);
+        all_files.extend(files);
+        versions.extend(o.versions);
+        months.extend(o.date_months);
+        evidence.extend(o.evidence);
     }
+    let mut c = Commit::new();
+    c.replace_datasets(datasets, columns, findings);
+    c.put_dataset_files(all_files);
+    c.put_dataset_versions(versions);
+    c.put_date_histograms(months);
+    c.put_file_evidence(evidence);
     c.put_llm_answers(answers);
     Ok(c)
 }
