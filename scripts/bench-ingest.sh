@@ -17,6 +17,8 @@
 #   LAKEWARDEN_BIN           a built lakewarden binary (default: a dev build
 #                            of the work tree; for numbers to quote, give the
 #                            `bench` profile binary, see benches/README.md)
+# Reports wall-clock and CPU time (user + system of the ingest process, all
+# threads, from /usr/bin/time): lines per CPU-second is the per-core rate.
 # Nothing is asserted about time; the script fails only when a step fails.
 set -euo pipefail
 
@@ -102,7 +104,7 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 secs() { python3 -c 'import sys; print("%.3f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$@"; }
-declare -A base ingest rows
+declare -A base ingest cpu nlines rows
 for fmt in s3 cloudtrail azure; do
   t0=$(date +%s.%N)
   # The baseline reads and decompresses every file and counts lines.
@@ -110,23 +112,27 @@ for fmt in s3 cloudtrail azure; do
     case "$f" in *.gz) gzip -dc "$f" ;; *) cat "$f" ;; esac
   done | wc -l >/dev/null
   t1=$(date +%s.%N)
-  "$bin" ingest access-logs --quiet --format "$fmt" --catalog "$work/c-$fmt" \
+  # CPU time (user + system, every thread) of the ingest process.
+  /usr/bin/time -f '%U %S' -o "$work/$fmt.time" \
+    "$bin" ingest access-logs --quiet --format "$fmt" --catalog "$work/c-$fmt" \
     --summary-json "$work/$fmt.json" "$root/$fmt"
   t2=$(date +%s.%N)
   base[$fmt]="$(secs "$t0" "$t1")"
   ingest[$fmt]="$(secs "$t1" "$t2")"
-  rows[$fmt]="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rows"])' "$work/$fmt.json")"
+  cpu[$fmt]="$(awk 'END { print $1 + $2 }' "$work/$fmt.time")"
+  read -r nlines[$fmt] rows[$fmt] < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(sum(f["lines"] for f in s["files"]), s["rows"])' "$work/$fmt.json")
 done
 
 echo
 echo "lakewarden ingest bench: $(nproc) cores, $lines records per format, $root"
+echo "(lines: lines or records read, malformed and skipped included; CPU s: user + system of the ingest process)"
 echo
-echo "| format | records ingested | ingest s | records/s | decompress + count s | ingest / baseline (time) |"
-echo "|---|---|---|---|---|---|"
+echo "| format | lines | records ingested | ingest s | CPU s | lines/s | lines per CPU-s | records per CPU-s | decompress + count s | ingest / baseline (time) |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for fmt in s3 cloudtrail azure; do
-  python3 - "$fmt" "${rows[$fmt]}" "${ingest[$fmt]}" "${base[$fmt]}" <<'EOF'
+  python3 - "$fmt" "${nlines[$fmt]}" "${rows[$fmt]}" "${ingest[$fmt]}" "${cpu[$fmt]}" "${base[$fmt]}" <<'EOF2'
 import sys
-fmt, rows, t, b = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
-print(f"| {fmt} | {rows:,} | {t:.2f} | {rows / t:,.0f} | {b:.2f} | {t / b:.1f} |")
-EOF
+fmt, lines, rows, t, cpu, b = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+print(f"| {fmt} | {lines:,} | {rows:,} | {t:.2f} | {cpu:.2f} | {lines / t:,.0f} | {lines / cpu:,.0f} | {rows / cpu:,.0f} | {b:.2f} | {t / b:.1f} |")
+EOF2
 done

@@ -154,7 +154,9 @@ pub(crate) fn stable_id(parts: &[&[u8]]) -> String {
         h.update(p);
         h.update([0u8]);
     }
-    hex::encode(h.finalize())
+    let mut hex = [0u8; 64];
+    hex::encode_to_slice(h.finalize(), &mut hex).expect("64 hex digits for 32 bytes");
+    String::from_utf8_lossy(&hex).into_owned()
 }
 
 /// A serde_json error reduced to category and position (its message can

@@ -13,8 +13,19 @@
 //! 3. commit its rows keyed by `ingested_from` (the file's canonical URI)
 //!    together with its `ingest_sources` row — several files per commit, each
 //!    commit atomic, so a killed ingest leaves whole files or nothing;
-//! 4. after the last commit, bring the Tantivy indexes up to date from the
-//!    catalog ([`sync_indexes`]).
+//! 4. meanwhile, hand its rows (in memory) to the Tantivy index of their
+//!    table as soon as they are parsed ([`IndexUpdate::add`]: indexed in the
+//!    background while the next file is fetched and parsed), and after each
+//!    commit record which catalog files hold them
+//!    ([`IndexUpdate::committed`]) — the index never reads back what it was
+//!    given. When the catalog moved on between a commit and that record
+//!    (another writer), what was added is rolled back instead;
+//! 5. after the last commit, finish the index updates (anything the catalog
+//!    holds that they were not given, e.g. rows another process committed, is
+//!    read from the catalog) and bring the other indexes up to date: one
+//!    Tantivy commit per index. An index that cannot be updated (another
+//!    process holds its writer) is reported, not fatal: the catalog holds
+//!    everything and the next query or `lakewarden reindex` catches up.
 //!
 //! A file is read into memory whole (log objects are written in pieces of
 //! kilobytes to a few tens of megabytes by S3, CloudTrail and Azure); events
@@ -36,7 +47,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::gz::maybe_gzip_bytes;
-use crate::table_index::{SyncStats, TableIndex, TableIndexError};
+use crate::table_index::{IndexUpdate, SyncStats, TableIndex, TableIndexError};
 use crate::{
     parse_azure_storage_log, parse_cloudtrail, parse_openlineage, parse_s3_access_log, AccessEvent,
     LineageBatch, ParseReport,
@@ -166,9 +177,8 @@ pub async fn ingest(
         index: BTreeMap::new(),
         index_error: None,
     };
-    let mut pending = Commit::new();
-    let mut pending_files = 0usize;
-    let mut pending_rows = 0usize;
+    let mut pending = Pending::default();
+    let mut live = LiveIndexes::new(catalog);
     for obj in objects {
         let bytes = match obj.store.get(&obj.key).await {
             Ok(r) => r.bytes().await,
@@ -223,16 +233,13 @@ pub async fn ingest(
             continue;
         }
         let rows: usize = tables.iter().map(|(_, b)| b.num_rows()).sum();
-        for (table, batch) in tables {
-            pending.replace_batches(table, vec![obj.uri.clone()], vec![batch]);
-        }
-        pending.replace_batches(
-            Table::IngestSources,
-            vec![obj.uri.clone()],
-            vec![source_row(&obj.uri, opts.format, &sha, size, &report)],
-        );
-        pending_files += 1;
-        pending_rows += rows;
+        live.add(&obj.uri, &tables).await;
+        let source = source_row(&obj.uri, opts.format, &sha, size, &report);
+        pending.add(PendingFile {
+            uri: obj.uri.clone(),
+            tables,
+            source,
+        });
         summary.files_ingested += 1;
         summary.rows += rows as u64;
         summary.malformed_lines += report.malformed;
@@ -245,14 +252,12 @@ pub async fn ingest(
             first_malformed: report.first_malformed.clone(),
             error: report.read_error.clone(),
         });
-        if pending_files >= FILES_PER_COMMIT || pending_rows >= ROWS_PER_COMMIT {
-            catalog.commit(std::mem::take(&mut pending)).await?;
-            pending_files = 0;
-            pending_rows = 0;
+        if pending.files.len() >= FILES_PER_COMMIT || pending.rows() >= ROWS_PER_COMMIT {
+            pending.commit(catalog, &mut live).await?;
         }
     }
-    catalog.commit(pending).await?;
-    match sync_indexes(catalog, false).await {
+    pending.commit(catalog, &mut live).await?;
+    match live.finish(catalog).await {
         Ok(stats) => {
             summary.index = stats
                 .into_iter()
@@ -263,6 +268,208 @@ pub async fn ingest(
         Err(e) => summary.index_error = Some(e.to_string()),
     }
     Ok(summary)
+}
+
+/// A parsed file waiting for its commit.
+struct PendingFile {
+    uri: String,
+    /// Its rows per table (tables it has no rows in included: their rows for
+    /// this file are replaced by none).
+    tables: Vec<(Table, RecordBatch)>,
+    /// Its `ingest_sources` row.
+    source: RecordBatch,
+}
+
+/// The files of the next commit.
+#[derive(Default)]
+struct Pending {
+    files: Vec<PendingFile>,
+}
+
+impl Pending {
+    fn add(&mut self, file: PendingFile) {
+        // The same file listed twice (overlapping URIs): the last parse wins.
+        self.files.retain(|f| f.uri != file.uri);
+        self.files.push(file);
+    }
+
+    fn rows(&self) -> usize {
+        self.files
+            .iter()
+            .flat_map(|f| &f.tables)
+            .map(|(_, b)| b.num_rows())
+            .sum()
+    }
+
+    /// Commits the pending files (one catalog commit: each table's rows
+    /// replaced for all their keys at once), then tells the live indexes
+    /// which catalog files hold the rows they were given.
+    async fn commit(
+        &mut self,
+        catalog: &Catalog,
+        live: &mut LiveIndexes,
+    ) -> Result<(), IngestError> {
+        let files = std::mem::take(&mut self.files);
+        if files.is_empty() {
+            return Ok(());
+        }
+        let uris: Vec<String> = files.iter().map(|f| f.uri.clone()).collect();
+        let mut per_table: BTreeMap<Table, Vec<(String, RecordBatch)>> = BTreeMap::new();
+        let mut sources = Vec::with_capacity(files.len());
+        for f in files {
+            for (table, batch) in f.tables {
+                per_table
+                    .entry(table)
+                    .or_default()
+                    .push((f.uri.clone(), batch));
+            }
+            sources.push(f.source);
+        }
+        let mut change = Commit::new();
+        for (&table, rows) in &per_table {
+            let batches = rows.iter().map(|(_, b)| b.clone()).collect();
+            change.replace_batches(table, uris.clone(), batches);
+        }
+        change.replace_batches(Table::IngestSources, uris, sources);
+        let generation = catalog.commit(change).await?;
+        let keys = per_table
+            .into_iter()
+            .map(|(t, rows)| (t, rows.into_iter().map(|(k, _)| k).collect()))
+            .collect();
+        live.committed(catalog, generation, keys).await;
+        Ok(())
+    }
+}
+
+/// The index updates of one ingest, opened on the first file with rows for
+/// their table, fed every parsed file's rows and told about every commit.
+struct LiveIndexes {
+    dirs: BTreeMap<Table, PathBuf>,
+    /// Table → its open update, or why it could not be opened or fed (then
+    /// [`LiveIndexes::finish`] syncs that index from the catalog instead).
+    updates: BTreeMap<Table, Result<IndexUpdate, String>>,
+}
+
+impl LiveIndexes {
+    fn new(catalog: &Catalog) -> Self {
+        LiveIndexes {
+            dirs: INDEXED_TABLES
+                .iter()
+                .map(|&t| (t, index_dir(catalog, t)))
+                .collect(),
+            updates: BTreeMap::new(),
+        }
+    }
+
+    /// Hands a parsed file's rows (keyed by `uri`) to the indexes of their
+    /// tables; they are indexed in the background.
+    async fn add(&mut self, uri: &str, tables: &[(Table, RecordBatch)]) {
+        for (table, batch) in tables {
+            let Some(dir) = self.dirs.get(table) else {
+                continue; // not an indexed table
+            };
+            let update = self.updates.entry(*table).or_insert_with(|| {
+                TableIndex::open(dir, *table)
+                    .and_then(|index| index.update())
+                    .map_err(|e| e.to_string())
+            });
+            let Ok(up) = update else {
+                continue;
+            };
+            if let Err(e) = up.add(vec![uri.to_string()], vec![batch.clone()]).await {
+                tracing::warn!("{e}; the index will be synced from the catalog");
+                *update = Err(e.to_string());
+            }
+        }
+    }
+
+    /// Records, for the keys a commit of `generation` wrote (table → keys),
+    /// the catalog files now holding them. When the catalog moved on
+    /// meanwhile (another writer), the files cannot be known for sure: what
+    /// was added is rolled back and [`LiveIndexes::finish`] reads from the
+    /// catalog instead.
+    async fn committed(
+        &mut self,
+        catalog: &Catalog,
+        generation: u64,
+        keys: BTreeMap<Table, Vec<String>>,
+    ) {
+        let snapshot = catalog
+            .snapshot()
+            .await
+            .ok()
+            .filter(|s| s.generation() == generation);
+        let Some(snapshot) = snapshot else {
+            tracing::debug!(
+                generation,
+                "catalog moved on after the commit; rolling the indexes back"
+            );
+            for update in self.updates.values_mut() {
+                if let Ok(up) = update {
+                    if let Err(e) = up.rollback().await {
+                        *update = Err(e.to_string());
+                    }
+                }
+            }
+            return;
+        };
+        for (table, keys) in keys {
+            let Some(Ok(up)) = self.updates.get_mut(&table) else {
+                continue;
+            };
+            // Every key of this commit holds exactly the rows it was given.
+            let mut files: BTreeMap<String, Vec<String>> =
+                keys.into_iter().map(|k| (k, Vec::new())).collect();
+            for entry in snapshot.table_entries(table) {
+                for k in &entry.keys {
+                    if let Some(f) = files.get_mut(k) {
+                        f.push(entry.path.clone());
+                    }
+                }
+            }
+            up.committed(files);
+        }
+    }
+
+    /// Finishes the open updates and syncs every other index with the
+    /// catalog's current snapshot.
+    async fn finish(
+        self,
+        catalog: &Catalog,
+    ) -> Result<BTreeMap<Table, SyncStats>, TableIndexError> {
+        let snapshot = catalog
+            .snapshot()
+            .await
+            .map_err(|source| TableIndexError::Catalog {
+                dir: catalog.location().to_string(),
+                source: Box::new(source),
+            })?;
+        let mut updates = self.updates;
+        let mut out = BTreeMap::new();
+        let mut first_error = None;
+        for table in INDEXED_TABLES {
+            let stats = match updates.remove(&table) {
+                Some(Ok(update)) => update.finish(&snapshot).await,
+                // Opening or feeding it failed: try once more, from the catalog.
+                _ => match TableIndex::open(&self.dirs[&table], table) {
+                    Ok(mut index) => index.sync(&snapshot).await,
+                    Err(e) => Err(e),
+                },
+            };
+            match stats {
+                Ok(s) => {
+                    out.insert(table, s);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
 }
 
 impl FileOutcome {

@@ -58,7 +58,9 @@ pub use ingest::{index_dir, ingest, sync_indexes, IngestOptions, IngestSummary, 
 pub use lineage::{parse_openlineage, LineageBatch, LineageEdge, ModelInput, ModelRecord};
 pub use resolve::{AliasError, Aliases, LocationResolver};
 pub use s3::parse_s3_access_log;
-pub use table_index::{Literal, Predicate, SearchStats, TableIndex, TableIndexError};
+pub use table_index::{
+    IndexUpdate, Literal, Predicate, SearchStats, SyncStats, TableIndex, TableIndexError,
+};
 pub use uri::{azure_url_to_abfss, dataset_uri, resolve_aws_principal, s3_uri};
 
 /// Errors of this crate. Messages never quote log content.

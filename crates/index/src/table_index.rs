@@ -8,37 +8,68 @@
 //! changed (or deleting keys that are gone). The list of (key → catalog files)
 //! the index reflects is stored as the Tantivy commit payload, so index
 //! contents and that list change in one atomic commit. A schema change (a
-//! different fingerprint of the Arrow schema) makes the index rebuild itself
-//! from the catalog (`lakewarden reindex` forces the same).
+//! different fingerprint of the Arrow schema and of the index layout) makes
+//! the index rebuild itself from the catalog (`lakewarden reindex` forces the
+//! same).
+//!
+//! A writer that already holds the rows it just committed to the catalog
+//! (`lakewarden ingest`) hands them over through an [`IndexUpdate`] instead
+//! of having them read back from the Parquet files: the update records which
+//! catalog files hold those rows, so [`IndexUpdate::finish`] reads from the
+//! catalog only what it was not given (rows another process committed
+//! meanwhile) and commits once.
 //!
 //! Every Arrow column becomes one Tantivy field, typed by the Arrow type:
 //! `Utf8` → raw string (exact terms: no tokenizer, so `=`, `IN` and prefixes are
-//! term lookups), `Int64` → i64, `Timestamp(µs)` → date with microsecond
-//! precision, `Boolean` → bool. All fields are indexed and stored; a null is an
-//! absent value.
+//! term lookups and term ranges), `Int64` → i64 and `Timestamp(µs)` → date
+//! with microsecond precision, both as columns (fast fields: ranges and
+//! equality scan the column, exact to the microsecond — an inverted index of
+//! dates only holds seconds), `Boolean` → bool term. All fields are
+//! searchable and stored; a null is an absent value. Nothing is scored (searches collect document
+//! sets), so no field keeps norms. Documents are indexed straight from the
+//! Arrow arrays (a [`Document`] borrowing the batch's values), without copying
+//! every value into a `TantivyDocument` first. The term dictionaries are
+//! Tantivy's sorted-string tables (the `quickwit` feature) rather than FSTs:
+//! event ids and request ids are unique, high-entropy terms, for which an FST
+//! costs several times the CPU of the rest of the indexing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanBuilder, Int64Builder, RecordBatch, StringBuilder,
-    TimestampMicrosecondBuilder,
+    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Int64Array, Int64Builder, RecordBatch,
+    StringArray, StringBuilder, TimestampMicrosecondArray, TimestampMicrosecondBuilder,
 };
 use arrow::datatypes::{DataType, Int64Type, SchemaRef, TimeUnit, TimestampMicrosecondType};
 use lakewarden_catalog::{Snapshot, Table};
 use sha2::{Digest, Sha256};
 use tantivy::collector::DocSetCollector;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, RegexQuery, TermQuery};
+use tantivy::indexer::UserOperation;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::document::{ReferenceValue, ReferenceValueLeaf};
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, Field, IndexRecordOption, NumericOptions,
-    Schema as TantivySchema, Value as _, STORED, STRING,
+    DateOptions, DateTimePrecision, Document, Field, IndexRecordOption, NumericOptions,
+    Schema as TantivySchema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{DateTime, DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
-/// Memory budget of one index writer. Tantivy needs at least ~15 MB per thread.
-const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// Memory budget of one index writer (one indexing thread). Tantivy writes a
+/// segment each time the budget fills; fewer, larger segments mean less
+/// merging later. Tantivy needs at least ~15 MB per thread.
+const WRITER_MEMORY: usize = 256 * 1024 * 1024;
+
+/// Documents handed to the indexing thread in one message.
+const DOCS_PER_SEND: usize = 1024;
+
+/// Tantivy's smallest writer budget (for writers that commit only a payload).
+const MIN_WRITER_MEMORY: usize = 15_000_000;
+
+/// Part of the schema fingerprint: bumped when the Tantivy layout of the same
+/// Arrow schema changes (field options, term dictionary format), so an index
+/// written by an older lakewarden is rebuilt rather than misread.
+const LAYOUT_VERSION: &str = "lakewarden-table-index-v2";
 
 /// Errors of the index. Messages name the index folder, never row content.
 #[derive(Debug, thiserror::Error)]
@@ -128,7 +159,7 @@ pub struct TableIndex {
     schema: SchemaRef,
     index: Index,
     reader: IndexReader,
-    columns: Vec<Column>,
+    columns: Arc<[Column]>,
     key_field: Field,
 }
 
@@ -185,7 +216,7 @@ impl TableIndex {
             schema,
             index,
             reader,
-            columns,
+            columns: columns.into(),
             key_field,
         })
     }
@@ -209,133 +240,43 @@ impl TableIndex {
     /// the catalog are deleted. One Tantivy commit; nothing happens when the
     /// index is current. Fails when another process holds the index writer.
     pub async fn sync(&mut self, snapshot: &Snapshot) -> Result<SyncStats, TableIndexError> {
-        let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for f in snapshot.table_entries(self.table) {
-            for k in &f.keys {
-                wanted.entry(k.clone()).or_default().push(f.path.clone());
-            }
-        }
-        for files in wanted.values_mut() {
-            files.sort();
-        }
-        let state = read_state(&self.index);
-        let changed: Vec<String> = wanted
-            .iter()
-            .filter(|(k, files)| state.keys.get(*k) != Some(*files))
-            .map(|(k, _)| k.clone())
-            .collect();
-        let gone: Vec<String> = state
-            .keys
-            .keys()
-            .filter(|k| !wanted.contains_key(*k))
-            .cloned()
-            .collect();
+        let (changed, gone) = diff(&read_state(&self.index), &wanted_keys(snapshot, self.table));
         if changed.is_empty() && gone.is_empty() {
             return Ok(SyncStats::default());
         }
-        let batches = snapshot
-            .read_table_keys(self.table, Some(&changed))
-            .await
-            .map_err(|source| TableIndexError::Catalog {
-                dir: self.dir.display().to_string(),
-                source: Box::new(source),
-            })?;
-        let new_state = IndexState {
-            schema_fingerprint: schema_fingerprint(&self.schema),
-            keys: wanted,
-        };
-        let rows = self.replace(&changed, &gone, &batches, &new_state)?;
-        Ok(SyncStats {
-            keys_replaced: changed.len() as u64,
-            keys_deleted: gone.len() as u64,
-            rows_indexed: rows,
-        })
+        self.update()?.finish(snapshot).await
     }
 
-    /// Drops every document and re-syncs from the catalog.
+    /// Drops every document and re-syncs from the catalog, in one commit.
     pub async fn rebuild(&mut self, snapshot: &Snapshot) -> Result<SyncStats, TableIndexError> {
-        let writer = self.writer()?;
-        writer
-            .delete_all_documents()
-            .map_err(|e| tantivy_err(&self.dir, e))?;
-        let empty = IndexState {
-            schema_fingerprint: schema_fingerprint(&self.schema),
-            keys: BTreeMap::new(),
-        };
-        self.commit(writer, &empty)?;
-        self.sync(snapshot).await
+        let mut update = self.update()?;
+        update.clear().await?;
+        update.finish(snapshot).await
     }
 
-    fn writer(&self) -> Result<IndexWriter, TableIndexError> {
-        self.index
-            .writer_with_num_threads(1, WRITER_MEMORY)
-            .map_err(|e| tantivy_err(&self.dir, e))
-    }
-
-    fn commit(&self, mut writer: IndexWriter, state: &IndexState) -> Result<(), TableIndexError> {
-        let payload = serde_json::to_string(state).unwrap_or_default();
-        let mut prepared = writer
-            .prepare_commit()
+    /// Starts an update: takes the index writer (fails when another process
+    /// holds it). Nothing is visible until [`IndexUpdate::finish`]; an update
+    /// dropped unfinished changes nothing.
+    pub fn update(&self) -> Result<IndexUpdate, TableIndexError> {
+        let writer = self
+            .index
+            .writer_with_num_threads::<ArrowRow>(1, WRITER_MEMORY)
             .map_err(|e| tantivy_err(&self.dir, e))?;
-        prepared.set_payload(&payload);
-        prepared.commit().map_err(|e| tantivy_err(&self.dir, e))?;
-        writer
-            .wait_merging_threads()
-            .map_err(|e| tantivy_err(&self.dir, e))?;
-        self.reader.reload().map_err(|e| tantivy_err(&self.dir, e))
-    }
-
-    fn replace(
-        &self,
-        replace: &[String],
-        delete: &[String],
-        batches: &[RecordBatch],
-        state: &IndexState,
-    ) -> Result<u64, TableIndexError> {
-        let writer = self.writer()?;
-        for k in replace.iter().chain(delete) {
-            writer.delete_term(Term::from_field_text(self.key_field, k));
-        }
-        let mut rows = 0u64;
-        for batch in batches {
-            let arrays: Vec<ArrayRef> =
-                self.columns
-                    .iter()
-                    .map(|c| {
-                        batch.column_by_name(&c.name).cloned().ok_or_else(|| {
-                            TableIndexError::Tantivy {
-                                dir: self.dir.display().to_string(),
-                                message: format!("catalog rows lack column {}", c.name),
-                            }
-                        })
-                    })
-                    .collect::<Result<_, _>>()?;
-            for row in 0..batch.num_rows() {
-                let mut doc = TantivyDocument::new();
-                for (c, a) in self.columns.iter().zip(&arrays) {
-                    if a.is_null(row) {
-                        continue;
-                    }
-                    match c.kind {
-                        Kind::Str => doc.add_text(c.field, a.as_string::<i32>().value(row)),
-                        Kind::I64 => doc.add_i64(c.field, a.as_primitive::<Int64Type>().value(row)),
-                        Kind::Timestamp => doc.add_date(
-                            c.field,
-                            DateTime::from_timestamp_micros(
-                                a.as_primitive::<TimestampMicrosecondType>().value(row),
-                            ),
-                        ),
-                        Kind::Bool => doc.add_bool(c.field, a.as_boolean().value(row)),
-                    }
-                }
-                writer
-                    .add_document(doc)
-                    .map_err(|e| tantivy_err(&self.dir, e))?;
-                rows += 1;
-            }
-        }
-        self.commit(writer, state)?;
-        Ok(rows)
+        let mut base = read_state(&self.index);
+        base.schema_fingerprint = schema_fingerprint(&self.schema);
+        Ok(IndexUpdate {
+            table: self.table,
+            dir: self.dir.clone(),
+            columns: Arc::clone(&self.columns),
+            key_field: self.key_field,
+            writer: Slot::Idle(Box::new(writer)),
+            reader: self.reader.clone(),
+            state: base.clone(),
+            base,
+            stats: SyncStats::default(),
+            unconfirmed: BTreeSet::new(),
+            touched: false,
+        })
     }
 
     /// The rows matching every predicate (all rows without predicates), as one
@@ -447,12 +388,20 @@ impl TableIndex {
                 Box::new(BooleanQuery::new(terms))
             }
             Predicate::Prefix { column, prefix } => {
+                // Terms sort by their bytes: the terms starting with `prefix`
+                // are those from `prefix` (included) to its successor
+                // (excluded), which need not be UTF-8.
                 let c = col(column)?;
-                let pattern = format!("{}.*", regex_escape(prefix));
-                Box::new(
-                    RegexQuery::from_pattern(&pattern, c.field)
-                        .map_err(|e| tantivy_err(&self.dir, e))?,
-                )
+                let lower = Term::from_field_text(c.field, prefix);
+                let upper = match prefix_successor(prefix.as_bytes()) {
+                    Some(next) => {
+                        let mut t = Term::from_field_text(c.field, "");
+                        t.set_bytes(&next);
+                        Bound::Excluded(t)
+                    }
+                    None => Bound::Unbounded,
+                };
+                Box::new(RangeQuery::new(Bound::Included(lower), upper))
             }
             Predicate::Range {
                 column,
@@ -482,6 +431,419 @@ impl TableIndex {
     }
 }
 
+/// An open update of one index (see [`TableIndex::update`]): rows added key
+/// by key (indexed in the background while the caller goes on), the catalog
+/// files holding them recorded once the catalog commit that wrote them is
+/// done, then [`IndexUpdate::finish`] catches up with the catalog and commits
+/// documents and state together.
+pub struct IndexUpdate {
+    table: Table,
+    dir: PathBuf,
+    columns: Arc<[Column]>,
+    key_field: Field,
+    writer: Slot,
+    reader: IndexReader,
+    /// What the index reflected when the update started (its last commit).
+    base: IndexState,
+    /// What the index will reflect once committed.
+    state: IndexState,
+    stats: SyncStats,
+    /// Keys added but not yet matched to catalog files by
+    /// [`IndexUpdate::committed`]: [`IndexUpdate::finish`] re-reads them.
+    unconfirmed: BTreeSet<String>,
+    /// Whether anything was deleted or added since the last commit.
+    touched: bool,
+}
+
+/// The index writer, or the blocking task indexing with it.
+enum Slot {
+    Idle(Box<Writer>),
+    /// The task gives the writer back with the rows it added.
+    Busy(tokio::task::JoinHandle<(Box<Writer>, Result<u64, TableIndexError>)>),
+    Lost,
+}
+
+type Writer = IndexWriter<ArrowRow>;
+
+impl IndexUpdate {
+    /// The table of the index.
+    pub fn table(&self) -> Table {
+        self.table
+    }
+
+    /// The writer, once the indexing task in flight (if any) is done; its
+    /// error, if it failed.
+    async fn writer(&mut self) -> Result<&mut IndexWriter<ArrowRow>, TableIndexError> {
+        if let Slot::Busy(_) = self.writer {
+            let Slot::Busy(task) = std::mem::replace(&mut self.writer, Slot::Lost) else {
+                unreachable!("checked above");
+            };
+            let (writer, added) = task.await.map_err(|e| TableIndexError::Tantivy {
+                dir: self.dir.display().to_string(),
+                message: format!("indexing task failed: {e}"),
+            })?;
+            self.writer = Slot::Idle(writer);
+            self.stats.rows_indexed += added?;
+        }
+        match &mut self.writer {
+            Slot::Idle(w) => Ok(w),
+            _ => Err(lost_writer(&self.dir)),
+        }
+    }
+
+    /// Deletes every document (a rebuild).
+    async fn clear(&mut self) -> Result<(), TableIndexError> {
+        let dir = self.dir.clone();
+        self.writer()
+            .await?
+            .delete_all_documents()
+            .map_err(|e| tantivy_err(&dir, e))?;
+        self.state.keys.clear();
+        self.touched = true;
+        Ok(())
+    }
+
+    /// Replaces the documents of `keys` by the rows of `batches` — rows about
+    /// to be committed to the catalog, or just committed. Indexing runs in
+    /// the background (on the blocking pool): this returns once the previous
+    /// call's indexing is done. Nothing is visible before
+    /// [`IndexUpdate::finish`], and `finish` indexes from the catalog every
+    /// key whose catalog files were not recorded by
+    /// [`IndexUpdate::committed`].
+    pub async fn add(
+        &mut self,
+        keys: Vec<String>,
+        batches: Vec<RecordBatch>,
+    ) -> Result<(), TableIndexError> {
+        self.unconfirmed.extend(keys.iter().cloned());
+        self.index_rows(keys, batches).await
+    }
+
+    /// Deletes the documents of `keys` and adds the rows of `batches`, in
+    /// the background.
+    async fn index_rows(
+        &mut self,
+        keys: Vec<String>,
+        batches: Vec<RecordBatch>,
+    ) -> Result<(), TableIndexError> {
+        if keys.is_empty() && batches.is_empty() {
+            return Ok(());
+        }
+        self.writer().await?;
+        let Slot::Idle(writer) = std::mem::replace(&mut self.writer, Slot::Lost) else {
+            return Err(lost_writer(&self.dir));
+        };
+        self.touched = true;
+        let columns = Arc::clone(&self.columns);
+        let (key_field, dir) = (self.key_field, self.dir.clone());
+        self.writer = Slot::Busy(tokio::task::spawn_blocking(move || {
+            let added = add_rows(&writer, &columns, key_field, &keys, &batches, &dir);
+            (writer, added)
+        }));
+        Ok(())
+    }
+
+    /// Records that the catalog now holds the rows last [`IndexUpdate::add`]ed
+    /// for each key of `files` in those files (key → catalog files; none: the
+    /// key has no rows), as of a committed generation.
+    pub fn committed(&mut self, files: BTreeMap<String, Vec<String>>) {
+        for (key, mut f) in files {
+            self.unconfirmed.remove(&key);
+            if f.is_empty() {
+                self.state.keys.remove(&key);
+            } else {
+                f.sort();
+                self.state.keys.insert(key, f);
+            }
+            self.stats.keys_replaced += 1;
+        }
+    }
+
+    /// Discards everything added since the update started (when the rows
+    /// added cannot be matched to catalog files, e.g. another process
+    /// committed in between): [`IndexUpdate::finish`] then reads from the
+    /// catalog whatever the index lacks.
+    pub async fn rollback(&mut self) -> Result<(), TableIndexError> {
+        let dir = self.dir.clone();
+        self.writer().await?;
+        let Slot::Idle(mut writer) = std::mem::replace(&mut self.writer, Slot::Lost) else {
+            return Err(lost_writer(&dir));
+        };
+        let (writer, rolled_back) = tokio::task::spawn_blocking(move || {
+            let r = writer.rollback().map_err(|e| tantivy_err(&dir, e));
+            (writer, r)
+        })
+        .await
+        .map_err(|e| TableIndexError::Tantivy {
+            dir: self.dir.display().to_string(),
+            message: format!("rollback task failed: {e}"),
+        })?;
+        rolled_back?;
+        self.writer = Slot::Idle(writer);
+        self.state = self.base.clone();
+        self.stats = SyncStats::default();
+        self.unconfirmed.clear();
+        self.touched = false;
+        Ok(())
+    }
+
+    /// Brings the index up to date with `snapshot` — keys whose catalog files
+    /// differ from what the index (with this update's recorded rows) reflects
+    /// are read from the catalog and replaced, keys gone from the catalog are
+    /// deleted — and commits, when anything changed. Returns what the whole
+    /// update did.
+    pub async fn finish(mut self, snapshot: &Snapshot) -> Result<SyncStats, TableIndexError> {
+        self.writer().await?;
+        let wanted = wanted_keys(snapshot, self.table);
+        // Rows added for keys never matched to catalog files are not trusted.
+        let unconfirmed = std::mem::take(&mut self.unconfirmed);
+        for k in &unconfirmed {
+            self.state.keys.remove(k);
+        }
+        let (changed, gone) = diff(&self.state, &wanted);
+        let batches = if changed.is_empty() {
+            Vec::new()
+        } else {
+            snapshot
+                .read_table_keys(self.table, Some(&changed))
+                .await
+                .map_err(|source| TableIndexError::Catalog {
+                    dir: self.dir.display().to_string(),
+                    source: Box::new(source),
+                })?
+        };
+        let mut keys: BTreeSet<String> = unconfirmed;
+        keys.extend(changed.iter().cloned());
+        keys.extend(gone.iter().cloned());
+        self.index_rows(keys.into_iter().collect(), batches).await?;
+        self.writer().await?;
+        self.stats.keys_replaced += changed.len() as u64;
+        self.stats.keys_deleted += gone.len() as u64;
+        if !self.touched {
+            return Ok(self.stats);
+        }
+        self.state.keys = wanted;
+        let payload = serde_json::to_string(&self.state).unwrap_or_default();
+        let (dir, reader, stats) = (self.dir.clone(), self.reader.clone(), self.stats);
+        let Slot::Idle(writer) = std::mem::replace(&mut self.writer, Slot::Lost) else {
+            return Err(lost_writer(&dir));
+        };
+        tokio::task::spawn_blocking(move || commit(*writer, &payload, &reader, &dir))
+            .await
+            .map_err(|e| TableIndexError::Tantivy {
+                dir: self.dir.display().to_string(),
+                message: format!("commit task failed: {e}"),
+            })??;
+        Ok(stats)
+    }
+}
+
+/// Commits with `payload` as the commit payload, waits for merges, reloads
+/// `reader`.
+fn commit(
+    mut writer: IndexWriter<ArrowRow>,
+    payload: &str,
+    reader: &IndexReader,
+    dir: &Path,
+) -> Result<(), TableIndexError> {
+    let mut prepared = writer.prepare_commit().map_err(|e| tantivy_err(dir, e))?;
+    prepared.set_payload(payload);
+    prepared.commit().map_err(|e| tantivy_err(dir, e))?;
+    writer
+        .wait_merging_threads()
+        .map_err(|e| tantivy_err(dir, e))?;
+    reader.reload().map_err(|e| tantivy_err(dir, e))
+}
+
+fn lost_writer(dir: &Path) -> TableIndexError {
+    TableIndexError::Tantivy {
+        dir: dir.display().to_string(),
+        message: "the index writer was lost by a failed indexing task".to_string(),
+    }
+}
+
+/// Deletes the documents of `keys`, then adds every row of `batches`.
+fn add_rows(
+    writer: &IndexWriter<ArrowRow>,
+    columns: &[Column],
+    key_field: Field,
+    keys: &[String],
+    batches: &[RecordBatch],
+    dir: &Path,
+) -> Result<u64, TableIndexError> {
+    for k in keys {
+        writer.delete_term(Term::from_field_text(key_field, k));
+    }
+    let mut rows = 0u64;
+    for batch in batches {
+        let cells = Arc::new(BatchCells::new(columns, batch, dir)?);
+        // One message to the indexing thread per group of documents: a
+        // message per document costs a thread wake-up per document.
+        let n = batch.num_rows();
+        for start in (0..n).step_by(DOCS_PER_SEND) {
+            let group: Vec<UserOperation<ArrowRow>> = (start..n.min(start + DOCS_PER_SEND))
+                .map(|row| {
+                    UserOperation::Add(ArrowRow {
+                        cells: Arc::clone(&cells),
+                        row,
+                    })
+                })
+                .collect();
+            writer.run(group).map_err(|e| tantivy_err(dir, e))?;
+        }
+        rows += n as u64;
+    }
+    Ok(rows)
+}
+
+/// `ingested_from` key → the catalog files holding its rows (sorted), in
+/// `snapshot`.
+fn wanted_keys(snapshot: &Snapshot, table: Table) -> BTreeMap<String, Vec<String>> {
+    let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in snapshot.table_entries(table) {
+        for k in &f.keys {
+            wanted.entry(k.clone()).or_default().push(f.path.clone());
+        }
+    }
+    for files in wanted.values_mut() {
+        files.sort();
+    }
+    wanted
+}
+
+/// The keys whose files differ between `state` and `wanted`, and the keys
+/// `wanted` no longer has.
+fn diff(state: &IndexState, wanted: &BTreeMap<String, Vec<String>>) -> (Vec<String>, Vec<String>) {
+    let changed = wanted
+        .iter()
+        .filter(|(k, files)| state.keys.get(*k) != Some(*files))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let gone = state
+        .keys
+        .keys()
+        .filter(|k| !wanted.contains_key(*k))
+        .cloned()
+        .collect();
+    (changed, gone)
+}
+
+/// The columns of one batch, typed once, in field order.
+struct BatchCells {
+    cells: Vec<(Field, Cells)>,
+}
+
+enum Cells {
+    Str(StringArray),
+    I64(Int64Array),
+    Timestamp(TimestampMicrosecondArray),
+    Bool(BooleanArray),
+}
+
+impl BatchCells {
+    fn new(columns: &[Column], batch: &RecordBatch, dir: &Path) -> Result<Self, TableIndexError> {
+        let mut cells = Vec::with_capacity(columns.len());
+        for c in columns {
+            let a = batch
+                .column_by_name(&c.name)
+                .ok_or_else(|| TableIndexError::Tantivy {
+                    dir: dir.display().to_string(),
+                    message: format!("catalog rows lack column {}", c.name),
+                })?;
+            let wrong_type = || TableIndexError::Tantivy {
+                dir: dir.display().to_string(),
+                message: format!("catalog column {} has type {}", c.name, a.data_type()),
+            };
+            let typed = match c.kind {
+                Kind::Str => Cells::Str(a.as_string_opt::<i32>().ok_or_else(wrong_type)?.clone()),
+                Kind::I64 => Cells::I64(
+                    a.as_primitive_opt::<Int64Type>()
+                        .ok_or_else(wrong_type)?
+                        .clone(),
+                ),
+                Kind::Timestamp => Cells::Timestamp(
+                    a.as_primitive_opt::<TimestampMicrosecondType>()
+                        .ok_or_else(wrong_type)?
+                        .clone(),
+                ),
+                Kind::Bool => Cells::Bool(a.as_boolean_opt().ok_or_else(wrong_type)?.clone()),
+            };
+            cells.push((c.field, typed));
+        }
+        Ok(BatchCells { cells })
+    }
+}
+
+/// One row of a batch as a Tantivy document: its values are read from the
+/// Arrow arrays where they are (no copy into a `TantivyDocument`).
+struct ArrowRow {
+    cells: Arc<BatchCells>,
+    row: usize,
+}
+
+/// A value of an [`ArrowRow`].
+#[derive(Debug, Clone)]
+enum Cell<'a> {
+    Str(&'a str),
+    I64(i64),
+    Date(DateTime),
+    Bool(bool),
+}
+
+impl<'a> Value<'a> for Cell<'a> {
+    type ArrayIter = std::iter::Empty<Self>;
+    type ObjectIter = std::iter::Empty<(&'a str, Self)>;
+
+    fn as_value(&self) -> ReferenceValue<'a, Self> {
+        ReferenceValue::Leaf(match *self {
+            Cell::Str(s) => ReferenceValueLeaf::Str(s),
+            Cell::I64(v) => ReferenceValueLeaf::I64(v),
+            Cell::Date(d) => ReferenceValueLeaf::Date(d),
+            Cell::Bool(b) => ReferenceValueLeaf::Bool(b),
+        })
+    }
+}
+
+impl Document for ArrowRow {
+    type Value<'a> = Cell<'a>;
+    type FieldsValuesIter<'a> = ArrowRowValues<'a>;
+
+    fn iter_fields_and_values(&self) -> ArrowRowValues<'_> {
+        ArrowRowValues {
+            cells: self.cells.cells.iter(),
+            row: self.row,
+        }
+    }
+}
+
+/// The non-null values of an [`ArrowRow`], in field order.
+struct ArrowRowValues<'a> {
+    cells: std::slice::Iter<'a, (Field, Cells)>,
+    row: usize,
+}
+
+impl<'a> Iterator for ArrowRowValues<'a> {
+    type Item = (Field, Cell<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let row = self.row;
+        for (field, cells) in self.cells.by_ref() {
+            let cell = match cells {
+                Cells::Str(a) => a.is_valid(row).then(|| Cell::Str(a.value(row))),
+                Cells::I64(a) => a.is_valid(row).then(|| Cell::I64(a.value(row))),
+                Cells::Timestamp(a) => a
+                    .is_valid(row)
+                    .then(|| Cell::Date(DateTime::from_timestamp_micros(a.value(row)))),
+                Cells::Bool(a) => a.is_valid(row).then(|| Cell::Bool(a.value(row))),
+            };
+            if let Some(cell) = cell {
+                return Some((*field, cell));
+            }
+        }
+        None
+    }
+}
+
 fn literal_fits(kind: Kind, v: &Literal) -> bool {
     matches!(
         (kind, v),
@@ -496,23 +858,22 @@ fn term(field: Field, v: &Literal) -> Term {
     match v {
         Literal::Str(s) => Term::from_field_text(field, s),
         Literal::I64(i) => Term::from_field_i64(field, *i),
+        // Full precision: times are fast fields, compared to the microsecond.
         Literal::TimestampMicros(t) => {
-            Term::from_field_date_for_search(field, DateTime::from_timestamp_micros(*t))
+            Term::from_field_date(field, DateTime::from_timestamp_micros(*t))
         }
         Literal::Bool(b) => Term::from_field_bool(field, *b),
     }
 }
 
-/// Escapes the characters tantivy's regex syntax gives meaning to.
-fn regex_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for ch in s.chars() {
-        if "\\.+*?()|[]{}^$#&-~\"<>@".contains(ch) {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out
+/// The smallest byte string greater than every string starting with
+/// `prefix`: the prefix with its last byte below 0xFF incremented and what
+/// follows dropped; `None` when there is none (empty, or all 0xFF).
+fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
+    let keep = prefix.iter().rposition(|&b| b != 0xFF)?;
+    let mut next = prefix[..=keep].to_vec();
+    next[keep] += 1;
+    Some(next)
 }
 
 fn tantivy_err(dir: &Path, e: tantivy::TantivyError) -> TableIndexError {
@@ -526,7 +887,7 @@ fn create(dir: &Path, schema: TantivySchema, fingerprint: &str) -> Result<Index,
     let index = Index::create_in_dir(dir, schema).map_err(|e| tantivy_err(dir, e))?;
     // Record the fingerprint at once, so an empty index is recognised as current.
     let mut writer: IndexWriter = index
-        .writer_with_num_threads(1, WRITER_MEMORY)
+        .writer_with_num_threads(1, MIN_WRITER_MEMORY)
         .map_err(|e| tantivy_err(dir, e))?;
     let state = IndexState {
         schema_fingerprint: fingerprint.to_string(),
@@ -552,7 +913,8 @@ fn read_state(index: &Index) -> IndexState {
 
 fn schema_fingerprint(schema: &SchemaRef) -> String {
     let mut h = Sha256::new();
-    h.update(b"lakewarden-table-index-v1\0");
+    h.update(LAYOUT_VERSION.as_bytes());
+    h.update([0]);
     for f in schema.fields() {
         h.update(f.name().as_bytes());
         h.update([0]);
@@ -568,24 +930,40 @@ fn tantivy_schema(
 ) -> Result<(TantivySchema, Vec<Column>), TableIndexError> {
     let mut builder = TantivySchema::builder();
     let mut columns = Vec::with_capacity(schema.fields().len());
+    // Exact terms (the raw tokenizer), documents only (no frequencies or
+    // positions), no norms (nothing is scored).
+    let string = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("raw")
+                .set_index_option(IndexRecordOption::Basic)
+                .set_fieldnorms(false),
+        )
+        .set_stored();
     for f in schema.fields() {
         let name = f.name().clone();
         let (field, kind) = match f.data_type() {
-            DataType::Utf8 => (builder.add_text_field(&name, STRING | STORED), Kind::Str),
+            DataType::Utf8 => (builder.add_text_field(&name, string.clone()), Kind::Str),
+            // Numbers and times are columns (Tantivy fast fields), not
+            // terms: ranges scan the column, `=` / `IN` are one-value ranges,
+            // both exact to the microsecond. Mostly-unique values (byte
+            // counts, times) would each cost a term in the term dictionary.
             DataType::Int64 => (
-                builder.add_i64_field(&name, NumericOptions::default().set_indexed().set_stored()),
+                builder.add_i64_field(&name, NumericOptions::default().set_fast().set_stored()),
                 Kind::I64,
             ),
             DataType::Timestamp(TimeUnit::Microsecond, _) => (
                 builder.add_date_field(
                     &name,
                     DateOptions::default()
-                        .set_indexed()
+                        .set_fast()
                         .set_stored()
                         .set_precision(DateTimePrecision::Microseconds),
                 ),
                 Kind::Timestamp,
             ),
+            // Two values: a term each (Tantivy's fast-field ranges take no
+            // booleans).
             DataType::Boolean => (
                 builder.add_bool_field(&name, NumericOptions::default().set_indexed().set_stored()),
                 Kind::Bool,
@@ -641,5 +1019,18 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(mut b) => Arc::new(b.finish().with_timezone("UTC")),
             ColumnBuilder::Bool(mut b) => Arc::new(b.finish()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_successors() {
+        assert_eq!(prefix_successor(b"s3://a/"), Some(b"s3://a0".to_vec()));
+        assert_eq!(prefix_successor(b"a\xff\xff"), Some(b"b".to_vec()));
+        assert_eq!(prefix_successor(b"\xff"), None);
+        assert_eq!(prefix_successor(b""), None);
     }
 }

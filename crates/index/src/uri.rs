@@ -2,13 +2,15 @@
 //! `s3://bucket/key`, `abfss://container@account.dfs.core.windows.net/path`,
 //! `file:///path`; percent-decoded, no trailing slash.
 
+use std::borrow::Cow;
+
 use percent_encoding::percent_decode_str;
 
-fn decode(s: &str) -> String {
+fn decode(s: &str) -> Cow<'_, str> {
     if s.contains('%') {
-        percent_decode_str(s).decode_utf8_lossy().into_owned()
+        percent_decode_str(s).decode_utf8_lossy()
     } else {
-        s.to_string()
+        Cow::Borrowed(s)
     }
 }
 
@@ -16,17 +18,32 @@ fn join(base: &str, path: &str) -> String {
     let base = base.trim_end_matches('/');
     let path = decode(path);
     let path = path.trim_matches('/');
-    if path.is_empty() {
-        base.to_string()
-    } else {
-        format!("{base}/{path}")
+    let mut out = String::with_capacity(base.len() + 1 + path.len());
+    out.push_str(base);
+    if !path.is_empty() {
+        out.push('/');
+        out.push_str(path);
     }
+    out
 }
 
 /// `s3://bucket/key` from a bucket and a (possibly percent-encoded) key;
 /// `s3://bucket` when the key is empty.
 pub fn s3_uri(bucket: &str, key: &str) -> String {
-    join(&format!("s3://{bucket}"), key)
+    let key = decode(key);
+    let key = key.trim_matches('/');
+    let mut out = String::with_capacity(5 + bucket.len() + 1 + key.len());
+    out.push_str("s3://");
+    out.push_str(bucket);
+    // As `join` trims its base.
+    while out.ends_with('/') {
+        out.pop();
+    }
+    if !key.is_empty() {
+        out.push('/');
+        out.push_str(key);
+    }
+    out
 }
 
 /// `abfss://container@account.dfs.core.windows.net[/path]`.
