@@ -107,10 +107,12 @@ fn split(line: &[u8], fields: &mut [Span; MAX_FIELDS]) -> Result<usize, String> 
 }
 
 fn text(b: &[u8]) -> String {
-    match std::str::from_utf8(b) {
-        Ok(s) => s.to_string(),
-        Err(_) => String::from_utf8_lossy(b).into_owned(),
-    }
+    text_ref(b).into_owned()
+}
+
+/// `b` as text, borrowed when it is UTF-8 (for values that are only read).
+fn text_ref(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(b)
 }
 
 fn opt_text(b: &[u8]) -> Option<String> {
@@ -167,15 +169,15 @@ fn parse_line(line: &[u8]) -> Result<AccessEvent, String> {
         _ => bytes_sent,
     };
     let key = field(KEY);
-    let bucket = text(bucket);
+    let bucket = text_ref(bucket);
     let object_uri = if key == b"-" {
         s3_uri(&bucket, "")
     } else {
-        s3_uri(&bucket, &text(key))
+        s3_uri(&bucket, &text_ref(key))
     };
     let (principal, principal_detail) = match field(REQUESTER) {
         b"-" | b"" => ("anonymous".to_string(), None),
-        r => resolve_aws_principal(&text(r)),
+        r => resolve_aws_principal(&text_ref(r)),
     };
     let source_ip = opt_text(field(REMOTE_IP)).filter(|s| is_ip(s));
     Ok(AccessEvent {

@@ -140,13 +140,37 @@ pub(crate) fn is_storage_namespace(namespace: &str) -> bool {
 /// `arn:aws:sts::123:assumed-role/R/S` resolves to `arn:aws:iam::123:role/R`
 /// with detail `session=S`; anything else is returned unchanged.
 pub fn resolve_aws_principal(arn: &str) -> (String, Option<String>) {
-    if let Some((head, rest)) = arn.split_once(":assumed-role/") {
+    // Every line of an S3 access log comes through here: no searcher set-up,
+    // no formatting machinery.
+    const ROLE: &str = ":assumed-role/";
+    let at = arn
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b':')
+        .map(|(i, _)| i)
+        .find(|&i| arn[i..].starts_with(ROLE));
+    if let Some(at) = at {
         // head: arn:PARTITION:sts::ACCOUNT
+        let (head, rest) = (&arn[..at], &arn[at + ROLE.len()..]);
         if let Some((role, session)) = rest.split_once('/') {
-            let parts: Vec<&str> = head.split(':').collect();
-            if parts.len() == 5 && parts[0] == "arn" && parts[2] == "sts" {
-                let principal = format!("arn:{}:iam::{}:role/{role}", parts[1], parts[4]);
-                return (principal, Some(format!("session={session}")));
+            let mut parts = head.split(':');
+            if let (Some("arn"), Some(partition), Some("sts"), Some(_), Some(account), None) = (
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+            ) {
+                let mut principal =
+                    String::with_capacity(16 + partition.len() + account.len() + role.len());
+                for p in ["arn:", partition, ":iam::", account, ":role/", role] {
+                    principal.push_str(p);
+                }
+                let mut detail = String::with_capacity(8 + session.len());
+                detail.push_str("session=");
+                detail.push_str(session);
+                return (principal, Some(detail));
             }
         }
     }
@@ -228,6 +252,22 @@ mod tests {
         assert_eq!(
             resolve_aws_principal("arn:aws:iam::123456789012:user/alice").0,
             "arn:aws:iam::123456789012:user/alice"
+        );
+        for unchanged in [
+            "arn:aws:sts::123456789012:assumed-role/no-session",
+            "arn:aws:sts:x:123456789012:extra:assumed-role/r/s",
+            "arn:aws:iam::123456789012:assumed-role/r/s",
+            "x:aws:sts::123456789012:assumed-role/r/s",
+            "assumed-role/r/s",
+        ] {
+            assert_eq!(
+                resolve_aws_principal(unchanged),
+                (unchanged.to_string(), None)
+            );
+        }
+        assert_eq!(
+            resolve_aws_principal("arn:aws-cn:sts::1:assumed-role/r/s/t").1,
+            Some("session=s/t".to_string())
         );
     }
 }

@@ -296,10 +296,22 @@ async fn time_and_number_searches_are_exact() {
         lower,
         upper,
     };
-    assert_eq!(count(time_range(Bound::Included(t(1)), Bound::Unbounded)), 2);
-    assert_eq!(count(time_range(Bound::Excluded(t(0)), Bound::Unbounded)), 2);
-    assert_eq!(count(time_range(Bound::Unbounded, Bound::Excluded(t(1)))), 1);
-    assert_eq!(count(time_range(Bound::Included(t(0)), Bound::Included(t(1)))), 2);
+    assert_eq!(
+        count(time_range(Bound::Included(t(1)), Bound::Unbounded)),
+        2
+    );
+    assert_eq!(
+        count(time_range(Bound::Excluded(t(0)), Bound::Unbounded)),
+        2
+    );
+    assert_eq!(
+        count(time_range(Bound::Unbounded, Bound::Excluded(t(1)))),
+        1
+    );
+    assert_eq!(
+        count(time_range(Bound::Included(t(0)), Bound::Included(t(1)))),
+        2
+    );
     let is = |column: &str, values: Vec<Literal>| Predicate::In {
         column: column.into(),
         values,
@@ -316,4 +328,42 @@ async fn time_and_number_searches_are_exact() {
     // The record without a size is not "at least 0 bytes".
     assert_eq!(count(bytes_at_least(0)), 2);
     assert_eq!(count(bytes_at_least(11)), 1);
+}
+
+/// An ingest whose index cannot be updated (another writer holds it) commits
+/// to the catalog all the same and reports the index; the next sync catches
+/// the index up from the catalog — as after an ingest killed between its last
+/// catalog commit and its index commit.
+#[tokio::test]
+async fn an_index_left_behind_catches_up_from_the_catalog() {
+    use lakewarden_catalog::{Catalog, IngestFormat, Table};
+    use lakewarden_index::{ingest, sync_indexes, IngestOptions, TableIndex};
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = Catalog::open(dir.path().join("cat").to_str().unwrap())
+        .await
+        .unwrap();
+    let path = fixtures().join("audit/s3-access").display().to_string();
+    let opts = IngestOptions {
+        format: IngestFormat::S3,
+        model_namespaces: vec![],
+        force: false,
+    };
+    let index_path = lakewarden_index::index_dir(&catalog, Table::AccessEvents);
+    let index = TableIndex::open(&index_path, Table::AccessEvents).unwrap();
+    let held = index.update().unwrap();
+    let summary = ingest(&catalog, std::slice::from_ref(&path), &opts)
+        .await
+        .unwrap();
+    assert!(summary.rows > 0);
+    assert!(summary.index_error.is_some(), "the writer was held");
+    // Dropped unfinished: nothing of it is visible.
+    drop(held);
+    assert!(index_rows(&catalog, Table::AccessEvents).is_empty());
+
+    let synced = sync_indexes(&catalog, false).await.unwrap();
+    assert_eq!(synced[&Table::AccessEvents].rows_indexed, summary.rows);
+    let caught_up = index_rows(&catalog, Table::AccessEvents);
+    assert_eq!(caught_up.len() as u64, summary.rows);
+    sync_indexes(&catalog, true).await.unwrap();
+    assert_eq!(index_rows(&catalog, Table::AccessEvents), caught_up);
 }
