@@ -156,7 +156,7 @@ pub(crate) fn stable_id(parts: &[&[u8]]) -> String {
     }
     let mut hex = [0u8; 64];
     hex::encode_to_slice(h.finalize(), &mut hex).expect("64 hex digits for 32 bytes");
-    String::from_utf8_lossy(&hex).into_owned()
+    String::from_utf8(hex.to_vec()).expect("hex digits are ASCII")
 }
 
 /// A serde_json error reduced to category and position (its message can
