@@ -99,6 +99,20 @@ impl FloatEvidence {
 /// A decimal number written out plainly (`48.85661`, `-3.7`, `12`), as CSV
 /// files hold numbers; not `1e5`, `inf`, `NaN` or `1,5`.
 pub fn plain_decimal(s: &str) -> Option<f64> {
+    // Most text starts with something else than a digit, a sign or
+    // whitespace: reject it without a look at the rest.
+    match s.as_bytes().first() {
+        None => return None,
+        Some(&b)
+            if b.is_ascii()
+                && !b.is_ascii_digit()
+                && !matches!(b, b'-' | b'+')
+                && !char::from(b).is_whitespace() =>
+        {
+            return None
+        }
+        _ => {}
+    }
     let s = s.trim();
     let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));

@@ -18,6 +18,7 @@ pub mod score;
 #[cfg(test)]
 mod tests;
 
+use aho_corasick::AhoCorasick;
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Date32Type};
 use column::{plain_decimal, ColumnAccumulator, LeafKind};
@@ -73,16 +74,81 @@ pub struct Classifier<M: Matcher> {
     dicts: std::sync::OnceLock<Dictionaries>,
     scratch: Mutex<Vec<M::Scratch>>,
     config: ClassifierConfig,
+    /// Per global pattern id, what a match needs looked up.
+    pattern_info: Vec<PatternInfo>,
+    /// Per entity index, the slot of its first pattern in a batch's
+    /// per-pattern counts (its patterns follow in order).
+    pattern_base: Vec<usize>,
+    /// Per entity index, its context words as one automaton (ASCII case
+    /// folded), `None` for an entity without context words.
+    context: Vec<Option<AhoCorasick>>,
+    /// The fewest bytes a match of a pattern that applies to text / to
+    /// integers spans (`usize::MAX`: no pattern applies).
+    min_match_len: (usize, usize),
+    /// Buffers of `observe_text`, reused from batch to batch.
+    text_scratch: Mutex<Vec<TextScratch>>,
 }
 
 impl<M: Matcher> Classifier<M> {
     pub fn new(rules: Arc<RuleSet>, matcher: Arc<M>, config: ClassifierConfig) -> Self {
+        let pattern_info = rules
+            .patterns()
+            .map(|(id, _, p)| {
+                let (entity, index) = rules.pattern_position(id);
+                PatternInfo {
+                    entity: entity as u32,
+                    index: index as u32,
+                    validator: p.validator,
+                    text: p.applies_to(ValueKind::Text),
+                    integer: p.applies_to(ValueKind::Integer),
+                }
+            })
+            .collect();
+        let pattern_base = rules
+            .entities()
+            .iter()
+            .scan(0, |next, e| {
+                let base = *next;
+                *next += e.patterns.len();
+                Some(base)
+            })
+            .collect();
+        let context = rules
+            .entities()
+            .iter()
+            .map(|e| {
+                if e.context_words.is_empty() {
+                    return None;
+                }
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    // A few short words, searched in windows of ~60 bytes
+                    // per validated match: a full DFA is the fastest per byte.
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .build(&e.context_words)
+                    .ok()
+            })
+            .collect();
+        let min_len = |kind| {
+            rules
+                .patterns()
+                .filter(|(_, _, p)| p.applies_to(kind))
+                .map(|(_, _, p)| p.min_len)
+                .min()
+                .unwrap_or(usize::MAX)
+        };
+        let min_match_len = (min_len(ValueKind::Text), min_len(ValueKind::Integer));
         Classifier {
             rules,
             matcher,
             dicts: std::sync::OnceLock::new(),
             scratch: Mutex::new(Vec::new()),
             config,
+            pattern_info,
+            pattern_base,
+            context,
+            min_match_len,
+            text_scratch: Mutex::new(Vec::new()),
         }
     }
 
@@ -240,10 +306,43 @@ impl<M: Matcher> Classifier<M> {
         if values.is_empty() {
             return;
         }
+        let mut scratch = self
+            .text_scratch
+            .lock()
+            .ok()
+            .and_then(|mut pool| pool.pop())
+            .unwrap_or_default();
+        self.observe_text_in(acc, values, kind, &mut scratch);
+        // Kept for the next batch unless it grew unusually large.
+        if scratch.buf.capacity() <= MAX_KEPT_BUFFER {
+            if let Ok(mut pool) = self.text_scratch.lock() {
+                pool.push(scratch);
+            }
+        }
+    }
+
+    fn observe_text_in(
+        &self,
+        acc: &mut ColumnAccumulator,
+        values: &[&str],
+        kind: ValueKind,
+        scratch: &mut TextScratch,
+    ) {
+        let text = kind == ValueKind::Text;
         let cap = self.config.max_value_bytes;
         let total: usize = values.iter().map(|v| v.len().min(cap) + 1).sum();
-        let mut buf = Vec::with_capacity(total);
-        let mut starts = Vec::with_capacity(values.len());
+        let TextScratch {
+            buf,
+            starts,
+            checked,
+        } = scratch;
+        buf.clear();
+        buf.reserve(total);
+        // One start per value plus the end of the buffer: value `i` is
+        // `buf[starts[i]..starts[i + 1] - 1]` (its `\n` follows).
+        starts.clear();
+        starts.reserve(values.len() + 1);
+        let mut longest = 0;
         for v in values {
             let cut = if v.len() > cap {
                 acc.capped_values += 1;
@@ -255,38 +354,61 @@ impl<M: Matcher> Classifier<M> {
             } else {
                 v
             };
+            longest = longest.max(cut.len());
             starts.push(buf.len());
             buf.extend_from_slice(cut.as_bytes());
             buf.push(b'\n');
-            acc.distinct.insert(value_hash(cut));
-            if kind == ValueKind::Text {
+            // Past the cap nothing is inserted: no need to hash.
+            if !acc.distinct.is_full() {
+                acc.distinct.insert(value_hash(cut));
+            }
+            if text {
                 if let Some((y, m)) = iso_date_prefix(cut) {
                     acc.dates.iso_text += 1;
                     acc.dates.count_month(y, m);
                 }
-                acc.text_values += 1;
-                acc.text_chars += cut.chars().count() as u64;
                 // Numbers written as text (every CSV field): coordinates too.
                 if let Some(f) = plain_decimal(cut) {
                     acc.floats.observe(f);
                 }
                 acc.observe_name_shape(self.dicts(), cut.trim());
-                self.keep_for_llm(acc, cut.trim());
+                if self.config.llm_sample_values > 0 {
+                    self.keep_for_llm(acc, cut.trim());
+                }
             }
         }
-        let Some(matches) = self.scan_values(&buf, &starts) else {
+        starts.push(buf.len());
+        if text {
+            acc.text_values += values.len() as u64;
+            // The values' characters: every byte that starts a character,
+            // less the separators (cuts end on character boundaries).
+            acc.text_chars += utf8_chars(buf) - values.len() as u64;
+        }
+        // No value is as long as the shortest match of a pattern that
+        // applies (integer ids, short codes): nothing can match.
+        let min_len = match kind {
+            ValueKind::Text => self.min_match_len.0,
+            ValueKind::Integer => self.min_match_len.1,
+            _ => usize::MAX,
+        };
+        if longest < min_len {
+            return;
+        }
+        let buf: &[u8] = buf;
+        let starts: &[usize] = starts;
+        let Some(matches) = self.scan_values(buf, &starts[..values.len()]) else {
             return;
         };
-        // Validate every match first, then drop matches that sit inside a
-        // longer validated match of another entity in the same value: the
-        // digits of a card number are not also a phone number.
-        let mut checked: Vec<(u32, usize, usize, Check)> = Vec::with_capacity(matches.len());
+        // Validate every match first, in the order the matcher reported them
+        // (the expensive validators' budget goes to the first candidates).
+        checked.clear();
+        checked.reserve(matches.len());
         for (id, from, to) in matches {
-            let pattern = self.rules.pattern(id).1;
-            if !pattern.applies_to(kind) {
+            let info = self.pattern_info[id as usize];
+            if !info.applies_to(kind) {
                 continue;
             }
-            let check = match pattern.validator {
+            let check = match info.validator {
                 None => Check::Valid,
                 // Past the budget, an expensive validator's verdict is
                 // estimated from the values it did check (see score.rs).
@@ -299,119 +421,141 @@ impl<M: Matcher> Classifier<M> {
                     if is_expensive(v) {
                         acc.expensive_checks += 1;
                     }
-                    if validate_match(v, &buf, from, to) {
+                    if validate_match(v, buf, from, to) {
                         Check::Valid
                     } else {
                         Check::Invalid
                     }
                 }
             };
-            checked.push((id, from, to, check));
+            checked.push(Checked {
+                from,
+                to,
+                id,
+                entity: info.entity,
+                check,
+            });
         }
-        // Matches never cross a value, so containment is checked within the
-        // matches of one value (few), keeping this linear in the batch.
-        checked.sort_by_key(|&(_, from, to, _)| (from, std::cmp::Reverse(to)));
-        let value_of = |from: usize| starts.partition_point(|&s| s <= from) - 1;
-        let mut kept: Vec<(u32, usize, usize, Check, usize)> = Vec::with_capacity(checked.len());
-        let mut group_start = 0;
-        while group_start < checked.len() {
-            let vi = value_of(checked[group_start].1);
-            let mut group_end = group_start + 1;
-            while group_end < checked.len() && value_of(checked[group_end].1) == vi {
-                group_end += 1;
-            }
-            let group = &checked[group_start..group_end];
-            for &(id, from, to, ok) in group {
-                let entity = &self.rules.pattern(id).0.entity;
-                let inside_other = group.iter().any(|&(id2, f, t, ok2)| {
-                    ok2 == Check::Valid
-                        && t - f > to - from
-                        && f <= from
-                        && to <= t
-                        && &self.rules.pattern(id2).0.entity != entity
-                });
-                if !inside_other {
-                    kept.push((id, from, to, ok, vi));
-                }
-            }
-            group_start = group_end;
+        // In value order; within a value by start, longest first, then
+        // pattern id (the order a stable sort of the reported matches by
+        // start and longest gave: one value is in one scanned part, whose
+        // matches come by pattern id). Offsets fit in 32 bits (Hyperscan
+        // scans at most 4 GiB), so one integer key sorts them.
+        if u32::try_from(buf.len()).is_ok() {
+            checked.sort_unstable_by_key(|c| {
+                (c.from as u128) << 64 | ((u32::MAX - c.to as u32) as u128) << 32 | c.id as u128
+            });
+        } else {
+            checked.sort_unstable_by_key(|c| (c.from, std::cmp::Reverse(c.to), c.id));
         }
-        // `kept` is in value order: gather each value's hits per entity (a
-        // value holds few), then fold them into the column's evidence. No
-        // hashing and no allocation per match, and examples come in value
-        // order, so the same data gives the same examples.
-        let mut value_hits: Vec<(usize, Hit)> = Vec::new();
-        let mut i = 0;
-        while i < kept.len() {
-            let vi = kept[i].4;
+        let checked: &[Checked] = checked;
+        let mut batch = BatchEvidence::new(&self.pattern_base, self.pattern_info.len());
+        let mut value_hits: Vec<(u32, Hit)> = Vec::new();
+        let mut vi = 0;
+        let mut g0 = 0;
+        while g0 < checked.len() {
+            // Matches never cross a value: the value holding the first
+            // match's start holds the whole group.
+            while starts[vi + 1] <= checked[g0].from {
+                vi += 1;
+            }
+            let (vstart, vend) = (starts[vi], starts[vi + 1] - 1);
+            let mut g1 = g0 + 1;
+            while g1 < checked.len() && checked[g1].from <= vend {
+                g1 += 1;
+            }
+            let group = &checked[g0..g1];
+            g0 = g1;
+            let trimmed_len = buf[vstart..vend].trim_ascii().len().max(1);
             value_hits.clear();
-            while i < kept.len() && kept[i].4 == vi {
-                let (id, from, to, check, _) = kept[i];
-                i += 1;
-                let ok = check == Check::Valid;
-                let (eidx, pidx) = self.rules.pattern_position(id);
-                let vstart = starts[vi];
-                let vend = starts.get(vi + 1).map(|s| s - 1).unwrap_or(buf.len() - 1);
-                let trimmed_len = buf[vstart..vend].trim_ascii().len().max(1);
-                let spans_whole = (to - from) * 10 >= trimmed_len * 8;
-                let whole = ok && spans_whole;
+            for (k, c) in group.iter().enumerate() {
+                // Drop a match inside a longer validated match of another
+                // entity in the same value: the digits of a card number are
+                // not also a phone number. Such a match sorts before it.
+                let inside_other = group[..k].iter().any(|o| {
+                    o.check == Check::Valid
+                        && o.entity != c.entity
+                        && o.to - o.from > c.to - c.from
+                        && o.from <= c.from
+                        && c.to <= o.to
+                });
+                if inside_other {
+                    continue;
+                }
+                let ok = c.check == Check::Valid;
+                let spans_whole = (c.to - c.from) * 10 >= trimmed_len * 8;
                 // An integer is one value, never free text: only whole matches count.
                 if kind == ValueKind::Integer && !spans_whole {
                     continue;
                 }
-                let h = match value_hits.iter().position(|(e, _)| *e == eidx) {
+                let h = match value_hits.iter().position(|(e, _)| *e == c.entity) {
                     Some(k) => &mut value_hits[k].1,
                     None => {
-                        value_hits.push((eidx, Hit::default()));
+                        value_hits.push((c.entity, Hit::default()));
                         &mut value_hits.last_mut().expect("just pushed").1
                     }
                 };
                 h.validated |= ok;
-                h.whole |= whole;
-                if check == Check::Unchecked {
+                h.whole |= ok && spans_whole;
+                if c.check == Check::Unchecked {
                     h.unchecked = true;
                     h.unchecked_whole |= spans_whole;
                 } else if !ok {
                     h.failed += 1;
                 }
                 if ok && h.example.is_none() {
-                    h.example = Some((from, to));
+                    h.example = Some((c.from, c.to));
                 }
-                h.saw_pattern(pidx, ok);
+                h.saw_pattern(self.pattern_info[c.id as usize].index as usize, ok);
             }
-            let vstart = starts[vi];
-            let vend = starts.get(vi + 1).map(|s| s - 1).unwrap_or(buf.len() - 1);
+            // Each value's hits per entity, folded in value order: examples
+            // come in value order, so the same data gives the same examples.
             for (eidx, hit) in value_hits.drain(..) {
-                let rule = &self.rules.entities()[eidx];
-                self.fold_hit(acc, rule, &hit, (vstart, vend), &buf);
+                let rule = &self.rules.entities()[eidx as usize];
+                self.fold_hit(
+                    acc,
+                    &mut batch,
+                    eidx as usize,
+                    rule,
+                    &hit,
+                    (vstart, vend),
+                    buf,
+                );
             }
         }
+        self.merge_batch(acc, batch, buf);
     }
 
-    /// Add one value's hit of `rule` to the column's evidence.
+    /// Add one value's hit of `rule` to the batch's evidence.
+    #[allow(clippy::too_many_arguments)]
     fn fold_hit(
         &self,
-        acc: &mut ColumnAccumulator,
+        acc: &ColumnAccumulator,
+        batch: &mut BatchEvidence,
+        eidx: usize,
         rule: &lakewarden_rules::EntityRule,
         hit: &Hit,
         (vstart, vend): (usize, usize),
         buf: &[u8],
     ) {
-        let ev = match acc.entities.get_mut(&rule.entity) {
-            Some(ev) => ev,
-            None => acc.entities.entry(rule.entity.clone()).or_default(),
-        };
+        let base = self.pattern_base[eidx];
+        let ev = &mut batch.entities[eidx];
+        if !ev.touched {
+            ev.touched = true;
+            // Examples are only gathered while the column has room for more.
+            ev.examples_full = acc
+                .entities
+                .get(&rule.entity)
+                .is_some_and(|e| e.examples.len() >= self.config.max_examples);
+        }
         ev.candidates += 1;
         ev.validator_failures += hit.failed;
         for (pidx, ok) in hit.patterns() {
             let p = &rule.patterns[pidx];
-            let e = match ev.patterns.get_mut(&p.id) {
-                Some(e) => e,
-                None => ev.patterns.entry(p.id.clone()).or_default(),
-            };
-            e.0 += 1;
+            let slot = &mut batch.patterns[base + pidx];
+            slot.0 += 1;
             if ok {
-                e.1 += 1;
+                slot.1 += 1;
                 ev.best_score = ev.best_score.max(p.score);
                 if ev.validator.is_none() {
                     ev.validator = p.validator.map(|v| v.as_str());
@@ -442,20 +586,172 @@ impl<M: Matcher> Classifier<M> {
                 ),
                 None => (vstart, vend),
             };
-            let near = String::from_utf8_lossy(&buf[ws..we]).to_lowercase();
-            if rule.context_words.iter().any(|w| near.contains(w.as_str())) {
+            let near = &buf[ws..we];
+            let found = match &self.context[eidx] {
+                // The words are lower-case: in ASCII text, an ASCII
+                // case-insensitive match is a match of the lower-cased text,
+                // and a word with other characters cannot occur.
+                Some(ac) if near.is_ascii() => ac.is_match(near),
+                _ => {
+                    let near = String::from_utf8_lossy(near).to_lowercase();
+                    rule.context_words.iter().any(|w| near.contains(w.as_str()))
+                }
+            };
+            if found {
                 ev.context_hits += 1;
             }
         }
-        if ev.examples.len() < self.config.max_examples {
-            if let Some((a, b)) = hit.example {
-                let m = lakewarden_rules::mask(&rule.entity, &String::from_utf8_lossy(&buf[a..b]));
+        if !ev.examples_full {
+            if let Some(span) = hit.example {
+                ev.example_spans.push(span);
+            }
+        }
+    }
+
+    /// Fold a batch's evidence into the column's (a few map lookups per
+    /// entity and batch instead of per value).
+    fn merge_batch(&self, acc: &mut ColumnAccumulator, batch: BatchEvidence, buf: &[u8]) {
+        for (eidx, b) in batch.entities.into_iter().enumerate() {
+            if !b.touched {
+                continue;
+            }
+            let rule = &self.rules.entities()[eidx];
+            let ev = match acc.entities.get_mut(&rule.entity) {
+                Some(ev) => ev,
+                None => acc.entities.entry(rule.entity.clone()).or_default(),
+            };
+            ev.candidates += b.candidates;
+            ev.validated += b.validated;
+            ev.whole += b.whole;
+            ev.validator_failures += b.validator_failures;
+            ev.context_hits += b.context_hits;
+            ev.unchecked += b.unchecked;
+            ev.unchecked_whole += b.unchecked_whole;
+            ev.best_score = ev.best_score.max(b.best_score);
+            if ev.validator.is_none() {
+                ev.validator = b.validator;
+            }
+            let base = self.pattern_base[eidx];
+            for (pidx, p) in rule.patterns.iter().enumerate() {
+                let (m, ok) = batch.patterns[base + pidx];
+                if m == 0 {
+                    continue;
+                }
+                let e = match ev.patterns.get_mut(&p.id) {
+                    Some(e) => e,
+                    None => ev.patterns.entry(p.id.clone()).or_default(),
+                };
+                e.0 += m;
+                e.1 += ok;
+            }
+            for (a, z) in b.example_spans {
+                if ev.examples.len() >= self.config.max_examples {
+                    break;
+                }
+                let m = lakewarden_rules::mask(&rule.entity, &String::from_utf8_lossy(&buf[a..z]));
                 if !ev.examples.contains(&m) {
                     ev.examples.push(m);
                 }
             }
         }
     }
+}
+
+/// What the classifier needs of a pattern per match, by global pattern id.
+#[derive(Debug, Clone, Copy)]
+struct PatternInfo {
+    /// Index of its entity in `RuleSet::entities`.
+    entity: u32,
+    /// Index in that entity's patterns.
+    index: u32,
+    validator: Option<lakewarden_rules::ValidatorKind>,
+    text: bool,
+    integer: bool,
+}
+
+impl PatternInfo {
+    fn applies_to(&self, kind: ValueKind) -> bool {
+        match kind {
+            ValueKind::Text => self.text,
+            ValueKind::Integer => self.integer,
+            _ => false,
+        }
+    }
+}
+
+/// The buffers of one `observe_text` call.
+#[derive(Default)]
+struct TextScratch {
+    /// The batch's values of one column, each followed by `\n`.
+    buf: Vec<u8>,
+    starts: Vec<usize>,
+    checked: Vec<Checked>,
+}
+
+/// A joined buffer above this capacity is freed after its batch instead of
+/// kept for the next one.
+const MAX_KEPT_BUFFER: usize = 16 << 20;
+
+/// One match with its validator verdict.
+#[derive(Debug, Clone, Copy)]
+struct Checked {
+    from: usize,
+    to: usize,
+    id: u32,
+    entity: u32,
+    check: Check,
+}
+
+/// One batch's evidence of one entity in one column, merged into the
+/// column's [`column::EntityEvidence`] at the end of the batch.
+#[derive(Default)]
+struct BatchEntity {
+    touched: bool,
+    /// The column already holds `max_examples` examples of the entity.
+    examples_full: bool,
+    candidates: u64,
+    validated: u64,
+    whole: u64,
+    validator_failures: u64,
+    context_hits: u64,
+    unchecked: u64,
+    unchecked_whole: u64,
+    best_score: f64,
+    validator: Option<&'static str>,
+    /// Spans of validated matches that may become examples, in value order
+    /// (masked at the merge, only as many as the column still takes).
+    example_spans: Vec<(usize, usize)>,
+}
+
+struct BatchEvidence {
+    /// By entity index.
+    entities: Vec<BatchEntity>,
+    /// (matched values, validated values) by global pattern id.
+    patterns: Vec<(u64, u64)>,
+}
+
+impl BatchEvidence {
+    fn new(pattern_base: &[usize], patterns: usize) -> Self {
+        BatchEvidence {
+            entities: (0..pattern_base.len())
+                .map(|_| BatchEntity::default())
+                .collect(),
+            patterns: vec![(0, 0); patterns],
+        }
+    }
+}
+
+/// Characters in UTF-8 `bytes` (bytes that are not continuation bytes).
+fn utf8_chars(bytes: &[u8]) -> u64 {
+    // Summed per chunk in a form the compiler vectorises.
+    bytes
+        .chunks(255)
+        .map(|c| {
+            c.iter()
+                .map(|&b| u8::from((b as i8) >= -0x40))
+                .fold(0u8, u8::wrapping_add) as u64
+        })
+        .sum()
 }
 
 /// One value's matches of one entity.
@@ -490,10 +786,15 @@ impl Hit {
 
     /// (pattern index, validated) pairs seen, each once.
     fn patterns(&self) -> impl Iterator<Item = (usize, bool)> + '_ {
-        let bits = |mask: u64, ok: bool| {
-            (0..64usize)
-                .filter(move |i| mask & (1 << i) != 0)
-                .map(move |i| (i, ok))
+        // The set bits, lowest first.
+        let bits = |mut mask: u64, ok: bool| {
+            std::iter::from_fn(move || {
+                (mask != 0).then(|| {
+                    let i = mask.trailing_zeros() as usize;
+                    mask &= mask - 1;
+                    (i, ok)
+                })
+            })
         };
         bits(self.bad, false)
             .chain(bits(self.good, true))
@@ -638,6 +939,14 @@ impl<M: Matcher> Classifier<M> {
 /// The year and month of a value that starts with an ISO date
 /// (`2024-05-17`, `2024-05-17T10:00:00Z`, `2024-05-17 10:00`).
 fn iso_date_prefix(v: &str) -> Option<(i32, u32)> {
+    // Text starting with something else than a digit or whitespace is no date.
+    match v.as_bytes().first() {
+        None => return None,
+        Some(&b) if b.is_ascii() && !b.is_ascii_digit() && !char::from(b).is_whitespace() => {
+            return None
+        }
+        _ => {}
+    }
     let b = v.trim_start().as_bytes();
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;

@@ -171,6 +171,12 @@ impl DistinctValues {
         }
     }
 
+    /// No more values are taken (`insert` does nothing): callers need not
+    /// hash them.
+    pub fn is_full(&self) -> bool {
+        self.hashes.len() >= DISTINCT_CAP
+    }
+
     pub fn len(&self) -> usize {
         (self.hashes.len() as u64).max(self.at_least) as usize
     }

@@ -97,6 +97,9 @@ pub struct PatternRule {
     /// Hyperscan database several times larger and slower to compile.
     /// Results are identical either way.
     pub track_start: bool,
+    /// The fewest bytes a match spans (from the parsed pattern): a value
+    /// shorter than this cannot hold a match.
+    pub min_len: usize,
 }
 
 impl PatternRule {

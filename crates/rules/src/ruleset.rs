@@ -251,7 +251,7 @@ fn build_entity(file: &EntityFile, source: &str) -> Result<EntityRule, RulesErro
         if p.kinds.is_empty() {
             return Err(pat_err("kinds must not be empty".into()));
         }
-        check_pattern(&p.regex, p.caseless).map_err(pat_err)?;
+        let min_len = check_pattern(&p.regex, p.caseless).map_err(pat_err)?;
         patterns.push(PatternRule {
             id: p.id.clone(),
             regex: p.regex.clone(),
@@ -260,6 +260,7 @@ fn build_entity(file: &EntityFile, source: &str) -> Result<EntityRule, RulesErro
             kinds: p.kinds.clone(),
             caseless: p.caseless,
             track_start: p.track_start,
+            min_len,
         });
     }
     let name_hints = NameHints::new(

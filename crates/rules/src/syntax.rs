@@ -11,8 +11,8 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 use regex_syntax::ParserBuilder;
 
 /// Parse `pattern` the way both engines will see it and return a description
-/// of the first problem, if any.
-pub(crate) fn check_pattern(pattern: &str, caseless: bool) -> Result<(), String> {
+/// of the first problem, if any; if none, the fewest bytes a match spans.
+pub(crate) fn check_pattern(pattern: &str, caseless: bool) -> Result<usize, String> {
     if enables_unicode(pattern) {
         return Err("the `u` flag is not supported: patterns are matched byte-wise (Hyperscan runs without UTF8/UCP)".into());
     }
@@ -34,10 +34,12 @@ pub(crate) fn check_pattern(pattern: &str, caseless: bool) -> Result<(), String>
                 msg
             }
         })?;
-    if hir.properties().minimum_len().unwrap_or(0) == 0 {
+    let min_len = hir.properties().minimum_len().unwrap_or(0);
+    if min_len == 0 {
         return Err("pattern can match the empty string".into());
     }
-    walk(&hir)
+    walk(&hir)?;
+    Ok(min_len)
 }
 
 /// Does the pattern switch on Unicode mode with an inline flag group
