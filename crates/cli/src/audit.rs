@@ -44,12 +44,17 @@ impl ConfigArg {
     }
 
     pub fn load(&self) -> Result<Config> {
+        Self::config_of(self.read()?.as_ref())
+    }
+
+    /// What an already read file says (`None`: no file, defaults).
+    pub fn config_of(loaded: Option<&LoadedConfig>) -> Result<Config> {
         let mut cfg = Config {
             aliases: Aliases::default(),
             model_namespaces: DEFAULT_MODEL_NAMESPACES.map(String::from).to_vec(),
             retention: RetentionPolicies::load(None)?,
         };
-        let Some(loaded) = self.read()? else {
+        let Some(loaded) = loaded else {
             return Ok(cfg);
         };
         cfg.aliases = Aliases::from_toml(&loaded.text, &loaded.shown, &loaded.base)
@@ -143,12 +148,10 @@ pub async fn ingest_cmd(cmd: IngestCommand) -> Result<u8> {
         }
         IngestCommand::Lineage(a) => (a.uris, IngestFormat::OpenLineage, a.common),
     };
-    let cfg = common.config.load()?;
-    let vacuum_grace = crate::config::vacuum_grace(
-        common.vacuum_grace.as_deref(),
-        common.config.read()?.as_ref(),
-    )
-    .map_err(UsageError)?;
+    let loaded = common.config.read()?;
+    let cfg = ConfigArg::config_of(loaded.as_ref())?;
+    let vacuum_grace = crate::config::vacuum_grace(common.vacuum_grace.as_deref(), loaded.as_ref())
+        .map_err(UsageError)?;
     let catalog = Catalog::open(&common.catalog.catalog).await?;
     let opts = IngestOptions {
         format,

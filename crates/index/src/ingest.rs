@@ -437,13 +437,7 @@ impl LiveIndexes {
         self,
         catalog: &Catalog,
     ) -> Result<BTreeMap<Table, SyncStats>, TableIndexError> {
-        let snapshot = catalog
-            .snapshot()
-            .await
-            .map_err(|source| TableIndexError::Catalog {
-                dir: catalog.location().to_string(),
-                source: Box::new(source),
-            })?;
+        let snapshot = current_snapshot(catalog).await?;
         let mut updates = self.updates;
         let mut out = BTreeMap::new();
         let mut first_error = None;
@@ -504,19 +498,24 @@ pub fn index_dir(catalog: &Catalog, table: Table) -> PathBuf {
     base.join(table.name())
 }
 
+/// The catalog's current snapshot, its error as the index reports it.
+async fn current_snapshot(catalog: &Catalog) -> Result<Snapshot, TableIndexError> {
+    catalog
+        .snapshot()
+        .await
+        .map_err(|source| TableIndexError::Catalog {
+            dir: catalog.location().to_string(),
+            source: Box::new(source),
+        })
+}
+
 /// Opens every index and syncs it with the catalog's current snapshot
 /// (`rebuild`: drop and rebuild from the catalog). Returns what each did.
 pub async fn sync_indexes(
     catalog: &Catalog,
     rebuild: bool,
 ) -> Result<BTreeMap<Table, SyncStats>, TableIndexError> {
-    let snapshot = catalog
-        .snapshot()
-        .await
-        .map_err(|source| TableIndexError::Catalog {
-            dir: catalog.location().to_string(),
-            source: Box::new(source),
-        })?;
+    let snapshot = current_snapshot(catalog).await?;
     let mut out = BTreeMap::new();
     for table in INDEXED_TABLES {
         let mut index = TableIndex::open(&index_dir(catalog, table), table)?;

@@ -83,7 +83,7 @@ pub struct ScanConfig {
     /// by default reads start while the listing goes on).
     pub no_overlap: bool,
     /// Catalog manifests and data files replaced longer ago than this are
-    /// deleted when the run ends (`--catalog-grace`; see
+    /// deleted when the run ends (`--vacuum-grace`; see
     /// `lakewarden_catalog::Catalog::vacuum`).
     pub vacuum_grace: Duration,
 }
@@ -681,8 +681,10 @@ async fn group_commit(
         }
     }
     // The group's rows table by table, so that each table's rows become one
-    // batch of the commit. A dataset finished twice (overlapping roots)
-    // counts once: its last outcome.
+    // batch of the commit. A group holds one root's datasets, each listed
+    // once; should one still come twice, its last outcome counts (as when
+    // every dataset was a replace of its own), instead of the commit
+    // refusing two `datasets` rows of one key.
     let mut once = HashSet::new();
     let mut group: Vec<_> = group
         .into_iter()
