@@ -147,21 +147,24 @@ fn typed_columns_dates_and_coordinate_pairs() {
     assert!(entities(&r, "price").is_empty());
 }
 
+/// Given and family names of several locales, for name columns.
+const FIRST_NAMES: [&str; 8] = [
+    "Mary",
+    "Jürgen",
+    "François",
+    "José",
+    "Siobhan",
+    "Ahmed",
+    "Laura",
+    "Pierre",
+];
+const LAST_NAMES: [&str; 8] = [
+    "Smith", "Müller", "Dubois", "García", "Murphy", "Schmidt", "Martin", "Jones",
+];
+
 #[test]
 fn people_and_companies() {
-    let firsts = [
-        "Mary",
-        "Jürgen",
-        "François",
-        "José",
-        "Siobhan",
-        "Ahmed",
-        "Laura",
-        "Pierre",
-    ];
-    let lasts = [
-        "Smith", "Müller", "Dubois", "García", "Murphy", "Schmidt", "Martin", "Jones",
-    ];
+    let (firsts, lasts) = (FIRST_NAMES, LAST_NAMES);
     let people = strings(
         (0..400)
             .map(|i| format!("{} {}", firsts[i % 8], lasts[(i / 8) % 8]))
@@ -893,19 +896,7 @@ fn a_partial_keeps_no_raw_value_and_few_fingerprints() {
 fn a_name_column_longer_than_the_lookup_cap_is_still_names() {
     // `--full` reads of big columns: only the first NAME_SHAPE_CAP values
     // are looked up, but the share of short values counts every value.
-    let firsts = [
-        "Mary",
-        "Jürgen",
-        "François",
-        "José",
-        "Siobhan",
-        "Ahmed",
-        "Laura",
-        "Pierre",
-    ];
-    let lasts = [
-        "Smith", "Müller", "Dubois", "García", "Murphy", "Schmidt", "Martin", "Jones",
-    ];
+    let (firsts, lasts) = (FIRST_NAMES, LAST_NAMES);
     let n = 3 * crate::column::NAME_SHAPE_CAP as usize;
     let people = strings(
         (0..n)
