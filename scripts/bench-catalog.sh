@@ -18,6 +18,8 @@
 #   LAKEWARDEN_BENCH_DIR       cache folder (default ~/.cache/lakewarden/bench)
 #   LAKEWARDEN_BENCH_DATASETS  N (default 2000)
 #   LAKEWARDEN_BENCH_PROFILE   cargo profile (default dev; see bench-incremental.sh)
+#   LAKEWARDEN_BIN             a lakewarden binary to measure instead of building one
+#                              (e.g. an earlier commit's, for a before / after ratio)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,12 +32,14 @@ target="${CARGO_TARGET_DIR:-$repo/target}"
 out_dir="$target/$([[ "$profile" == dev ]] && echo debug || echo "$profile")"
 log() { printf 'bench-catalog: %s\n' "$*" >&2; }
 
-cargo build -q --profile "$profile" -p lakewarden-cli >&2
+if [[ -z "${LAKEWARDEN_BIN:-}" ]]; then
+  cargo build -q --profile "$profile" -p lakewarden-cli >&2
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # A private copy: a rebuild by other work cannot swap the binary mid-run.
 bin="$work/lakewarden"
-cp "$out_dir/lakewarden" "$bin"
+cp "${LAKEWARDEN_BIN:-$out_dir/lakewarden}" "$bin"
 
 for n in "$small" "$large"; do
   root="$bench_dir/many-v1-$n"

@@ -32,7 +32,7 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::arrow::ArrowWriter;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use url::Url;
@@ -50,8 +50,9 @@ const DATA_DIR: &str = "data";
 const MAX_COMMIT_ATTEMPTS: usize = 100;
 /// Manifests [`Catalog::vacuum`] always keeps (with the files they reference).
 pub const KEEP_MANIFESTS: usize = 10;
-/// Largest file [`Catalog::compact`] writes, in rows (bigger tables get several files).
-const COMPACT_MAX_ROWS: usize = 1_000_000;
+/// Largest file [`Catalog::compact`] writes, in rows (bigger tables get several
+/// files); also what a compaction holds in memory at once.
+const COMPACT_MAX_ROWS: usize = 262_144;
 
 /// The persistent catalog. Cheap to clone; clones share one commit mutex.
 #[derive(Clone)]
@@ -246,9 +247,10 @@ impl Catalog {
         Ok(generation.expect("a non-empty change always commits"))
     }
 
-    /// Merges the files of every table having more than `max_files_per_table` files into
-    /// one (sorted by key; several when over a million rows), in one commit. Returns the
-    /// new generation, or `None` when no table needed it.
+    /// Merges the small files of every table having more than `max_files_per_table`
+    /// files, in key order, into files sorted by key of up to 262,144 rows, in one
+    /// commit; files already that big stay. Returns the new generation, or `None` when
+    /// no table needed it.
     pub async fn compact(&self, max_files_per_table: usize) -> Result<Option<u64>, CatalogError> {
         let _guard = self.inner.commit_lock.lock().await;
         Txn::new(&self.inner)
@@ -325,15 +327,32 @@ impl Snapshot {
     }
 
     /// Every key present in a table (every `dataset_uri` of `datasets`, every `run_id`
-    /// of `scan_runs`), sorted, from the manifest alone (no file is read).
-    pub fn keys(&self, t: Table) -> Vec<String> {
-        let keys: BTreeSet<&str> = self
-            .manifest
-            .files(t)
-            .iter()
-            .flat_map(|f| f.keys.iter().map(String::as_str))
-            .collect();
-        keys.into_iter().map(str::to_string).collect()
+    /// of `scan_runs`), sorted: from the manifest where it lists a file's keys, else
+    /// from the file's key column.
+    pub async fn keys(&self, t: Table) -> Result<Vec<String>, CatalogError> {
+        let mut keys: BTreeSet<String> = BTreeSet::new();
+        for f in self.manifest.files(t) {
+            keys.extend(self.inner.file_keys(t, f).await?);
+        }
+        Ok(keys.into_iter().collect())
+    }
+
+    /// The distinct keys one of the table's live files holds, sorted (see
+    /// [`Snapshot::keys`]).
+    pub async fn file_keys(&self, t: Table, f: &FileEntry) -> Result<Vec<String>, CatalogError> {
+        self.inner.file_keys(t, f).await
+    }
+
+    /// Only `columns` of one of the table's live files ([`Snapshot::table_entries`]),
+    /// as stored: a column added by a later schema version is absent from an older
+    /// file's batches. For reading what a whole table holds one file at a time, a
+    /// few columns wide.
+    pub async fn read_file_columns(
+        &self,
+        f: &FileEntry,
+        columns: &[&str],
+    ) -> Result<Vec<RecordBatch>, CatalogError> {
+        self.inner.read_columns(f, columns).await
     }
 
     /// The URL the object store is rooted at (`file:///` for local catalogs).
@@ -352,7 +371,8 @@ impl Snapshot {
     }
 
     /// The rows of a table whose key is in `keys` (all rows for `None`). Only files
-    /// whose manifest entry lists one of the keys are read.
+    /// whose manifest entry may hold one of the keys (lists it, or has it in its key
+    /// range) are read.
     pub async fn read_table_keys(
         &self,
         t: Table,
@@ -362,7 +382,7 @@ impl Snapshot {
         let mut out = Vec::new();
         for f in self.manifest.files(t) {
             if let Some(w) = &wanted {
-                if !f.keys.iter().any(|k| w.contains(k)) {
+                if !f.may_hold_any(w) {
                     continue;
                 }
             }
@@ -596,12 +616,41 @@ impl Inner {
             .await
             .map_err(|e| CatalogError::store("write", &shown, e))?;
         self.sync_local(&rel).await?;
-        Ok(FileEntry {
-            path: rel,
-            rows: batch.num_rows() as u64,
-            bytes,
-            keys,
-        })
+        Ok(FileEntry::new(t, rel, batch.num_rows() as u64, bytes, keys))
+    }
+
+    /// The distinct keys a data file holds, sorted: from its manifest entry when it
+    /// lists them, else from the file's key column alone.
+    async fn file_keys(&self, t: Table, f: &FileEntry) -> Result<Vec<String>, CatalogError> {
+        if let Some(keys) = f.listed_keys() {
+            return Ok(keys.to_vec());
+        }
+        let mut keys = BTreeSet::new();
+        for b in self.read_columns(f, &[t.key_column()]).await? {
+            keys.extend(batch_keys(t, &b).map_err(|e| naming_file(e, &self.display(&f.path)))?);
+        }
+        Ok(keys.into_iter().collect())
+    }
+
+    /// Decodes only `columns` of a data file, as stored: a column the file's schema
+    /// version lacks is absent from the batches (not filled with nulls).
+    async fn read_columns(
+        &self,
+        f: &FileEntry,
+        columns: &[&str],
+    ) -> Result<Vec<RecordBatch>, CatalogError> {
+        let bytes = self.get(&f.path).await?;
+        let shown = self.display(&f.path);
+        let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        let decoded = {
+            let shown = shown.clone();
+            tokio::task::spawn_blocking(move || decode_parquet_columns(bytes, &columns, &shown))
+        };
+        decoded.await.map_err(|e| CatalogError::Io {
+            op: "decode",
+            path: shown,
+            source: std::io::Error::other(e),
+        })?
     }
 
     /// Reads a data file, conformed to `t`'s current schema.
@@ -713,16 +762,40 @@ fn decode_parquet(t: Table, bytes: Bytes, shown: &str) -> Result<Vec<RecordBatch
     let mut out = Vec::new();
     for b in reader {
         let b = b.map_err(|e| parquet_err(e.into()))?;
-        let b = conform_batch(t, &b, false).map_err(|e| match e {
-            CatalogError::InvalidBatch { table, reason } => CatalogError::InvalidBatch {
-                table,
-                reason: format!("{shown}: {reason}"),
-            },
-            other => other,
-        })?;
+        let b = conform_batch(t, &b, false).map_err(|e| naming_file(e, shown))?;
         out.push(b);
     }
     Ok(out)
+}
+
+/// An invalid-batch error with the file it came from (`shown`) in its reason.
+fn naming_file(e: CatalogError, shown: &str) -> CatalogError {
+    match e {
+        CatalogError::InvalidBatch { table, reason } => CatalogError::InvalidBatch {
+            table,
+            reason: format!("{shown}: {reason}"),
+        },
+        other => other,
+    }
+}
+
+/// Decodes the named columns of a data file (those it has), as stored.
+fn decode_parquet_columns(
+    bytes: Bytes,
+    columns: &[String],
+    shown: &str,
+) -> Result<Vec<RecordBatch>, CatalogError> {
+    let parquet_err = |source| CatalogError::Parquet {
+        path: shown.to_string(),
+        source,
+    };
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(parquet_err)?;
+    let mask =
+        ProjectionMask::columns(builder.parquet_schema(), columns.iter().map(String::as_str));
+    let reader = builder.with_projection(mask).build().map_err(parquet_err)?;
+    reader
+        .map(|b| b.map_err(|e| parquet_err(e.into())))
+        .collect()
 }
 
 /// Removes `LocalFileSystem` partial uploads (`<name>#<n>`) older than `cutoff` under
@@ -771,6 +844,11 @@ struct Txn<'a> {
     rewrites: HashMap<(Table, String), Option<FileEntry>>,
     /// (table, source files) → merged files (compaction, deleted-dataset rows).
     merged: HashMap<(Table, Vec<String>), Vec<FileEntry>>,
+    /// The keys of each new file of the change (its manifest entry may not list them).
+    new_keys: HashMap<Table, BTreeSet<String>>,
+    /// (table, file) → the file's keys, for files whose entry lists none and which a
+    /// change may touch: read once per transaction, whatever the retries.
+    read_keys: HashMap<(Table, String), Arc<[String]>>,
 }
 
 impl<'a> Txn<'a> {
@@ -781,7 +859,24 @@ impl<'a> Txn<'a> {
             new_files: HashMap::new(),
             rewrites: HashMap::new(),
             merged: HashMap::new(),
+            new_keys: HashMap::new(),
+            read_keys: HashMap::new(),
         }
+    }
+
+    /// The keys of a live file: listed in its entry, or read from its key column
+    /// (once per transaction).
+    async fn keys_of(&mut self, t: Table, f: &FileEntry) -> Result<Arc<[String]>, CatalogError> {
+        if let Some(keys) = f.listed_keys() {
+            return Ok(keys.into());
+        }
+        let cache_key = (t, f.path.clone());
+        if let Some(keys) = self.read_keys.get(&cache_key) {
+            return Ok(Arc::clone(keys));
+        }
+        let keys: Arc<[String]> = self.inner.file_keys(t, f).await?.into();
+        self.read_keys.insert(cache_key, Arc::clone(&keys));
+        Ok(keys)
     }
 
     async fn run(mut self, op: &Op<'_>) -> Result<Option<u64>, CatalogError> {
@@ -876,6 +971,7 @@ impl<'a> Txn<'a> {
                 concat_batches(&t.schema(), &ch.batches).map_err(|e| CatalogError::arrow(t, e))?;
             let entry = self.write(t, generation, &batch).await?;
             self.new_files.insert(t, entry);
+            self.new_keys.insert(t, batch_keys(t, &batch)?);
         }
         Ok(())
     }
@@ -923,10 +1019,11 @@ impl<'a> Txn<'a> {
             Vec::new()
         } else {
             let keys: BTreeSet<String> = change.deletions.keys().cloned().collect();
+            // Files that may hold them; the rows are filtered by key below.
             let sources: Vec<&FileEntry> = base
                 .files(Table::Datasets)
                 .iter()
-                .filter(|f| f.keys.iter().any(|k| keys.contains(k)))
+                .filter(|f| f.may_hold_any(&keys))
                 .collect();
             let cache_key = (
                 Table::Datasets,
@@ -967,10 +1064,15 @@ impl<'a> Txn<'a> {
             let old = next.tables.remove(t.name()).unwrap_or_default();
             let mut files = Vec::with_capacity(old.len() + 1);
             for f in old {
-                let touched = f.keys.iter().filter(|k| ch.keys.contains(*k)).count();
+                if !f.may_hold_any(&ch.keys) {
+                    files.push(f);
+                    continue;
+                }
+                let file_keys = self.keys_of(t, &f).await?;
+                let touched = file_keys.iter().filter(|k| ch.keys.contains(*k)).count();
                 if touched == 0 {
                     files.push(f);
-                } else if touched < f.keys.len() {
+                } else if touched < file_keys.len() {
                     // Copy-on-write: the file also holds other keys.
                     let cache_key = (t, f.path.clone());
                     let rewritten = match self.rewrites.get(&cache_key) {
@@ -999,23 +1101,58 @@ impl<'a> Txn<'a> {
         }
 
         // Invariant: no findings without their dataset's row, in the resulting state.
-        let datasets: BTreeSet<&str> = next
-            .files(Table::Datasets)
+        let required: BTreeSet<String> = self
+            .new_keys
             .iter()
-            .flat_map(|f| f.keys.iter().map(String::as_str))
+            .filter(|(t, _)| t.requires_dataset_row())
+            .flat_map(|(_, keys)| keys.iter().cloned())
             .collect();
-        for (t, entry) in &self.new_files {
-            if t.requires_dataset_row() {
-                if let Some(k) = entry.keys.iter().find(|k| !datasets.contains(k.as_str())) {
-                    return Err(CatalogError::InvalidCommit(format!(
-                        "{t} rows for {k}, which has no datasets row"
-                    )));
-                }
-            }
+        if let Some(k) = self.missing_dataset_row(&next, &required).await? {
+            let t = self
+                .new_keys
+                .iter()
+                .find(|(t, keys)| t.requires_dataset_row() && keys.contains(&k))
+                .map(|(t, _)| *t)
+                .expect("the key came from one of the new files");
+            return Err(CatalogError::InvalidCommit(format!(
+                "{t} rows for {k}, which has no datasets row"
+            )));
         }
         Ok(next)
     }
 
+    /// A key of `required` that no `datasets` file of `next` holds, if any. The
+    /// change's own `datasets` rows are checked first, then the files that list
+    /// keys; only files whose range holds a still-missing key have it read.
+    async fn missing_dataset_row(
+        &mut self,
+        next: &Manifest,
+        required: &BTreeSet<String>,
+    ) -> Result<Option<String>, CatalogError> {
+        let own = self.new_keys.get(&Table::Datasets);
+        let mut missing: BTreeSet<String> = required
+            .iter()
+            .filter(|k| !own.is_some_and(|o| o.contains(*k)))
+            .cloned()
+            .collect();
+        for f in next.files(Table::Datasets) {
+            if missing.is_empty() {
+                break;
+            }
+            if !f.may_hold_any(&missing) {
+                continue;
+            }
+            for k in self.keys_of(Table::Datasets, f).await?.iter() {
+                missing.remove(k);
+            }
+        }
+        Ok(missing.into_iter().next())
+    }
+
+    /// Merges the table's small files (under half of [`COMPACT_MAX_ROWS`] rows) in
+    /// key order into files of up to [`COMPACT_MAX_ROWS`] rows, one output file at a
+    /// time — memory holds one output file's rows, not the table — for every table
+    /// with more than `max` files. Full-size files stay as they are.
     async fn build_compact(
         &mut self,
         max: usize,
@@ -1028,41 +1165,60 @@ impl<'a> Txn<'a> {
             if files.len() <= max {
                 continue;
             }
+            let (full, mut small): (Vec<&FileEntry>, Vec<&FileEntry>) = files
+                .iter()
+                .partition(|f| f.rows as usize >= COMPACT_MAX_ROWS / 2);
+            if small.len() < 2 {
+                continue;
+            }
             changed = true;
-            let cache_key = (t, files.iter().map(|f| f.path.clone()).collect::<Vec<_>>());
+            // In key order, so that the merged files cover narrow key ranges.
+            small.sort_by(|a, b| (&a.key_min, &a.path).cmp(&(&b.key_min, &b.path)));
+            let cache_key = (t, small.iter().map(|f| f.path.clone()).collect::<Vec<_>>());
             let merged = match self.merged.get(&cache_key) {
                 Some(m) => m.clone(),
                 None => {
-                    let mut batches = Vec::new();
-                    for f in files {
-                        batches.extend(self.inner.read_file(t, f).await?);
-                    }
-                    let all = concat_batches(&t.schema(), &batches)
-                        .map_err(|e| CatalogError::arrow(t, e))?;
-                    let key_col = all
-                        .column_by_name(t.key_column())
-                        .expect("conformed batches have the key column");
-                    let order = sort_to_indices(key_col, None, None)
-                        .map_err(|e| CatalogError::arrow(t, e))?;
-                    let sorted =
-                        take_record_batch(&all, &order).map_err(|e| CatalogError::arrow(t, e))?;
                     let mut out = Vec::new();
-                    let mut offset = 0;
-                    while offset < sorted.num_rows() {
-                        let len = COMPACT_MAX_ROWS.min(sorted.num_rows() - offset);
-                        out.push(
-                            self.write(t, next.generation, &sorted.slice(offset, len))
-                                .await?,
-                        );
-                        offset += len;
+                    let mut chunk: Vec<RecordBatch> = Vec::new();
+                    let mut rows = 0usize;
+                    for f in &small {
+                        if rows > 0 && rows + f.rows as usize > COMPACT_MAX_ROWS {
+                            out.push(self.write_sorted(t, next.generation, &chunk).await?);
+                            chunk.clear();
+                            rows = 0;
+                        }
+                        chunk.extend(self.inner.read_file(t, f).await?);
+                        rows += f.rows as usize;
+                    }
+                    if rows > 0 {
+                        out.push(self.write_sorted(t, next.generation, &chunk).await?);
                     }
                     self.merged.insert(cache_key, out.clone());
                     out
                 }
             };
-            next.tables.insert(t.name().to_string(), merged);
+            let kept = full.into_iter().cloned();
+            next.tables
+                .insert(t.name().to_string(), kept.chain(merged).collect());
         }
         Ok(changed.then_some(next))
+    }
+
+    /// Writes `batches` as one file, its rows sorted by key.
+    async fn write_sorted(
+        &mut self,
+        t: Table,
+        generation: u64,
+        batches: &[RecordBatch],
+    ) -> Result<FileEntry, CatalogError> {
+        let all = concat_batches(&t.schema(), batches).map_err(|e| CatalogError::arrow(t, e))?;
+        let key_col = all
+            .column_by_name(t.key_column())
+            .expect("conformed batches have the key column");
+        let order = sort_to_indices(key_col, None, None).map_err(|e| CatalogError::arrow(t, e))?;
+        let sorted = take_record_batch(&all, &order).map_err(|e| CatalogError::arrow(t, e))?;
+        drop(all);
+        self.write(t, generation, &sorted).await
     }
 }
 

@@ -8,9 +8,17 @@
 //!            "columns":[…], "classifications":[…], "scan_runs":[…]}}
 //! ```
 //!
-//! `keys` lists the distinct key values in a file (`dataset_uri`, or `run_id` for
-//! `scan_runs`), so a commit knows which files hold the keys it replaces without reading
-//! them. Paths are relative to the catalog root, `/`-separated.
+//! Each file carries a summary of its key column (`dataset_uri`, `run_id` for
+//! `scan_runs`, `ingested_from` for the ingested tables): how many distinct keys it
+//! holds, the smallest and the largest, and — for a file of at most
+//! [`LISTED_KEYS_MAX`] keys, or of a table whose keys are always listed
+//! ([`Table::lists_keys`]) — the keys themselves, sorted. A commit knows from the
+//! summary which files may hold the keys it replaces; only a file whose key range
+//! meets them and that lists no keys has its key column read. So the manifest (read
+//! and rewritten by every commit, held in memory by every snapshot) grows with the
+//! number of files, which compaction bounds, not with the number of datasets: a
+//! compacted file of 100,000 datasets costs two keys, not 100,000.
+//! Paths are relative to the catalog root, `/`-separated.
 //!
 //! ## Versions and migration
 //!
@@ -27,8 +35,14 @@ use serde::{Deserialize, Serialize};
 use crate::error::CatalogError;
 use crate::schema::{Table, SCHEMA_VERSION};
 
-/// Version of the manifest JSON layout.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the manifest JSON layout. 2: files carry `key_count`, `key_min`,
+/// `key_max`, and list their keys only up to [`LISTED_KEYS_MAX`] (a version-1 reader
+/// would take an unlisted file for one holding no keys, hence the bump).
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Files with more distinct keys than this list none in the manifest (see the module
+/// docs); tables with [`Table::lists_keys`] list them all.
+pub const LISTED_KEYS_MAX: usize = 64;
 
 /// One generation of the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,8 +66,81 @@ pub struct FileEntry {
     /// Size of the file in bytes (0 when unknown).
     #[serde(default)]
     pub bytes: u64,
-    /// The distinct values of the table's key column in the file, sorted.
+    /// The distinct values of the table's key column in the file, sorted — when the
+    /// file lists them ([`FileEntry::listed_keys`]); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<String>,
+    /// How many distinct keys the file holds.
+    #[serde(default)]
+    pub key_count: u64,
+    /// The smallest key in the file (absent for a file without rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_min: Option<String>,
+    /// The largest key in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_max: Option<String>,
+}
+
+impl FileEntry {
+    /// The entry of a new file of `table` holding `keys` (distinct, sorted).
+    pub fn new(table: Table, path: String, rows: u64, bytes: u64, keys: Vec<String>) -> Self {
+        let mut e = FileEntry {
+            path,
+            rows,
+            bytes,
+            key_count: keys.len() as u64,
+            key_min: keys.first().cloned(),
+            key_max: keys.last().cloned(),
+            keys,
+        };
+        e.trim_keys(table);
+        e
+    }
+
+    /// Drops the key list when the file holds too many keys to list (see the module
+    /// docs).
+    fn trim_keys(&mut self, table: Table) {
+        if self.keys.len() > LISTED_KEYS_MAX && !table.lists_keys() {
+            self.keys = Vec::new();
+        }
+    }
+
+    /// The file's keys, when the manifest lists them; `None` when only the summary is
+    /// kept (read the file's key column).
+    pub fn listed_keys(&self) -> Option<&[String]> {
+        (self.keys.len() as u64 == self.key_count).then_some(self.keys.as_slice())
+    }
+
+    /// False when the file certainly holds no row of `key`.
+    pub fn may_hold(&self, key: &str) -> bool {
+        match self.listed_keys() {
+            Some(keys) => keys.binary_search_by(|k| k.as_str().cmp(key)).is_ok(),
+            None => self.in_range(key),
+        }
+    }
+
+    /// False when the file certainly holds no row of any of `keys`.
+    pub fn may_hold_any(&self, keys: &std::collections::BTreeSet<String>) -> bool {
+        match (self.listed_keys(), &self.key_min, &self.key_max) {
+            (Some(listed), _, _) if listed.len() <= keys.len() => {
+                listed.iter().any(|k| keys.contains(k))
+            }
+            (_, Some(min), Some(max)) => keys
+                .range::<str, _>((
+                    std::ops::Bound::Included(min.as_str()),
+                    std::ops::Bound::Included(max.as_str()),
+                ))
+                .any(|k| self.may_hold(k)),
+            _ => false,
+        }
+    }
+
+    fn in_range(&self, key: &str) -> bool {
+        match (&self.key_min, &self.key_max) {
+            (Some(min), Some(max)) => min.as_str() <= key && key <= max.as_str(),
+            _ => false,
+        }
+    }
 }
 
 impl Manifest {
@@ -141,7 +228,15 @@ impl Manifest {
             #[serde(default)]
             tables: BTreeMap<String, Vec<FileEntry>>,
         }
-        let raw: Raw = serde_json::from_slice(bytes).map_err(invalid)?;
+        let mut raw: Raw = serde_json::from_slice(bytes).map_err(invalid)?;
+        if raw.format_version < 2 {
+            // Version 1 listed every file's keys and had no summary.
+            for f in raw.tables.values_mut().flatten() {
+                f.key_count = f.keys.len() as u64;
+                f.key_min = f.keys.first().cloned();
+                f.key_max = f.keys.last().cloned();
+            }
+        }
         Ok(Manifest {
             format_version: raw.format_version,
             schema_version: raw.schema_version,
@@ -196,6 +291,11 @@ pub fn migrate(m: &mut Manifest) -> Result<bool, CatalogError> {
     }
     if m.format_version < FORMAT_VERSION {
         m.format_version = FORMAT_VERSION;
+        for (name, files) in &mut m.tables {
+            if let Some(t) = Table::from_name(name) {
+                files.iter_mut().for_each(|f| f.trim_keys(t));
+            }
+        }
         changed = true;
     }
     Ok(changed)

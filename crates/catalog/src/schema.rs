@@ -146,6 +146,14 @@ impl Table {
         self.key_column() == "dataset_uri"
     }
 
+    /// True for tables whose manifest entries list every key of every file (see
+    /// [`crate::manifest`]): the ingested tables, whose Tantivy indexes follow
+    /// which catalog files hold each ingested file's rows from the manifest alone.
+    /// Their keys are log files, not datasets.
+    pub fn lists_keys(self) -> bool {
+        self.key_column() == "ingested_from"
+    }
+
     /// True for tables whose rows must not exist without the dataset's `datasets` row
     /// (checked on commit against the resulting manifest).
     pub fn requires_dataset_row(self) -> bool {

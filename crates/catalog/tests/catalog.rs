@@ -331,8 +331,8 @@ async fn round_trip_commit_snapshot_read() {
         .unwrap();
     assert_eq!(only_b, vec![finding(b, "ssn", "US_SSN", "r1")]);
     assert_eq!(snap.read_rows::<ColumnRow>(None).await.unwrap().len(), 3);
-    assert_eq!(snap.keys(Table::Datasets), uris(&[a, b]));
-    assert_eq!(snap.keys(Table::ScanRuns), uris(&["r1"]));
+    assert_eq!(snap.keys(Table::Datasets).await.unwrap(), uris(&[a, b]));
+    assert_eq!(snap.keys(Table::ScanRuns).await.unwrap(), uris(&["r1"]));
     for batch in snap.read_table(Table::Classifications).await.unwrap() {
         assert_eq!(batch.schema(), Table::Classifications.schema());
     }
@@ -354,7 +354,7 @@ async fn round_trip_commit_snapshot_read() {
         &std::fs::read(tmp.path().join("_manifest/00000000000000000001.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(m["format_version"], 1);
+    assert_eq!(m["format_version"], 2);
     assert_eq!(m["schema_version"], SCHEMA_VERSION);
     assert_eq!(m["generation"], 1);
     assert_eq!(m["tables"]["datasets"][0]["rows"], 2);
@@ -362,6 +362,9 @@ async fn round_trip_commit_snapshot_read() {
         m["tables"]["datasets"][0]["keys"],
         serde_json::json!([a, b])
     );
+    assert_eq!(m["tables"]["datasets"][0]["key_count"], 2);
+    assert_eq!(m["tables"]["datasets"][0]["key_min"], a);
+    assert_eq!(m["tables"]["datasets"][0]["key_max"], b);
     assert!(m["tables"]["datasets"][0]["path"]
         .as_str()
         .unwrap()
@@ -457,7 +460,7 @@ async fn rescan_replaces_one_dataset_only() {
             .unwrap(),
         vec![]
     );
-    assert_eq!(snap.keys(Table::Datasets), uris(&[a, b]));
+    assert_eq!(snap.keys(Table::Datasets).await.unwrap(), uris(&[a, b]));
     assert_manifests_complete(tmp.path());
 }
 
@@ -966,6 +969,182 @@ async fn compact_merges_files_keeping_rows() {
     assert!(
         removed.data_files_deleted == 0,
         "files of 10 newest manifests are kept: {removed:?}"
+    );
+    assert_manifests_complete(tmp.path());
+}
+
+/// A file of more datasets than the manifest lists keys for keeps only the key
+/// summary (count, min, max): the manifest does not grow with the datasets, and
+/// replacing, adding, deleting and checking datasets still work by reading the
+/// key column of the files whose range they fall in.
+#[tokio::test]
+async fn big_files_keep_a_key_summary_and_commits_still_replace_exactly() {
+    use lakewarden_catalog::manifest::LISTED_KEYS_MAX;
+    let tmp = tempfile::tempdir().unwrap();
+    let cat = Catalog::open(tmp.path().to_str().unwrap()).await.unwrap();
+    let manifest_bytes = |g: u64| {
+        std::fs::metadata(tmp.path().join(format!("_manifest/{g:020}.json")))
+            .unwrap()
+            .len()
+    };
+    let n = 4 * LISTED_KEYS_MAX;
+    let uri = |i: usize| format!("file:///lake/d{i:04}");
+    let commit_all = |n: usize, run: &'static str| {
+        let mut c = Commit::new();
+        c.replace_datasets(
+            (0..n).map(|i| dataset(&uri(i), run)).collect(),
+            (0..n).map(|i| column(&uri(i), "email", run)).collect(),
+            (0..n)
+                .map(|i| finding(&uri(i), "email", "EMAIL_ADDRESS", run))
+                .collect(),
+        );
+        c
+    };
+    let small = cat.commit(commit_all(LISTED_KEYS_MAX, "r0")).await.unwrap();
+    let big = cat.commit(commit_all(n, "r1")).await.unwrap();
+    let snap = cat.snapshot().await.unwrap();
+    for t in [Table::Datasets, Table::Columns, Table::Classifications] {
+        let entries = snap.table_entries(t);
+        assert_eq!(entries.len(), 1, "{t}");
+        let e = &entries[0];
+        assert_eq!(e.listed_keys(), None, "{t}");
+        assert_eq!(e.key_count, n as u64);
+        assert_eq!(e.key_min.as_deref(), Some(uri(0).as_str()));
+        assert_eq!(e.key_max.as_deref(), Some(uri(n - 1).as_str()));
+    }
+    // Four times the datasets, a manifest no bigger than with the listed 64.
+    assert!(
+        manifest_bytes(big) <= manifest_bytes(small),
+        "{} > {}",
+        manifest_bytes(big),
+        manifest_bytes(small)
+    );
+    assert_eq!(
+        snap.keys(Table::Datasets).await.unwrap(),
+        (0..n).map(uri).collect::<Vec<_>>()
+    );
+    let one = uri(100);
+    assert_eq!(
+        snap.read_rows::<ColumnRow>(Some(std::slice::from_ref(&one)))
+            .await
+            .unwrap(),
+        vec![column(&one, "email", "r1")]
+    );
+
+    // A dataset inside the file's key range but not in the file: the file is kept.
+    let big_file = snap.table_entries(Table::Classifications)[0].path.clone();
+    let newcomer = format!("{}x", uri(100));
+    let mut c = Commit::new();
+    c.replace_datasets(
+        vec![dataset(&newcomer, "r2")],
+        vec![],
+        vec![finding(&newcomer, "email", "EMAIL_ADDRESS", "r2")],
+    );
+    cat.commit(c).await.unwrap();
+    let snap = cat.snapshot().await.unwrap();
+    let paths: Vec<&str> = snap
+        .table_entries(Table::Classifications)
+        .iter()
+        .map(|e| e.path.as_str())
+        .collect();
+    assert!(paths.contains(&big_file.as_str()), "{paths:?}");
+
+    // Re-scanning one dataset of the big file rewrites it without that dataset.
+    let mut c = Commit::new();
+    c.replace_datasets(vec![dataset(&one, "r3")], vec![], vec![]);
+    cat.commit(c).await.unwrap();
+    let snap = cat.snapshot().await.unwrap();
+    let found = snap.read_rows::<ClassificationRow>(None).await.unwrap();
+    assert_eq!(found.len(), n); // n - 1 old ones and the newcomer's
+    assert!(found.iter().all(|f| f.dataset_uri != one));
+    assert_eq!(
+        snap.read_rows::<DatasetRow>(Some(std::slice::from_ref(&one)))
+            .await
+            .unwrap(),
+        vec![dataset(&one, "r3")]
+    );
+
+    // Findings for a dataset whose row is only in the big file are accepted; for a
+    // dataset in its range without a row, refused.
+    let mut c = Commit::new();
+    c.replace_batches(
+        Table::Classifications,
+        vec![uri(7)],
+        vec![rows_to_batch(&[finding(&uri(7), "x", "US_SSN", "r4")])],
+    );
+    cat.commit(c).await.unwrap();
+    let ghost = format!("{}x", uri(7));
+    let mut c = Commit::new();
+    c.replace_batches(
+        Table::Classifications,
+        vec![ghost.clone()],
+        vec![rows_to_batch(&[finding(&ghost, "x", "US_SSN", "r4")])],
+    );
+    let e = cat.commit(c).await.unwrap_err();
+    assert!(e.to_string().contains("no datasets row"), "{e}");
+    assert!(e.to_string().contains(&ghost), "{e}");
+
+    // Datasets marked deleted are found through the summary too.
+    let mut c = Commit::new();
+    c.mark_deleted(vec![uri(50)], "r5");
+    cat.commit(c).await.unwrap();
+    let snap = cat.snapshot().await.unwrap();
+    let d = snap
+        .read_rows::<DatasetRow>(Some(&[uri(50)]))
+        .await
+        .unwrap();
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].status, DatasetStatus::Deleted);
+
+    // Compaction merges the small files and keeps every row.
+    let before = snap
+        .read_rows::<ClassificationRow>(None)
+        .await
+        .unwrap()
+        .len();
+    cat.compact(1).await.unwrap().unwrap();
+    let snap = cat.snapshot().await.unwrap();
+    assert_eq!(snap.table_entries(Table::Classifications).len(), 1);
+    assert_eq!(
+        snap.read_rows::<ClassificationRow>(None)
+            .await
+            .unwrap()
+            .len(),
+        before
+    );
+
+    // A version-1 manifest (every key listed, no summary) is migrated on open: the
+    // long lists go, the summaries come from them.
+    let g = snap.generation();
+    let mut v1: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(tmp.path().join(format!("_manifest/{g:020}.json"))).unwrap(),
+    )
+    .unwrap();
+    v1["format_version"] = 1.into();
+    v1["generation"] = (g + 1).into();
+    for &t in Table::ALL {
+        for (i, e) in snap.table_entries(t).iter().enumerate() {
+            let keys = snap.file_keys(t, e).await.unwrap();
+            let entry = v1["tables"][t.name()][i].as_object_mut().unwrap();
+            entry.retain(|k, _| !k.starts_with("key_"));
+            entry.insert("keys".into(), keys.into());
+        }
+    }
+    std::fs::write(
+        tmp.path().join(format!("_manifest/{:020}.json", g + 1)),
+        v1.to_string(),
+    )
+    .unwrap();
+    let cat = Catalog::open(tmp.path().to_str().unwrap()).await.unwrap();
+    let migrated = cat.snapshot().await.unwrap();
+    assert_eq!(migrated.generation(), g + 2);
+    assert_eq!(migrated.manifest().format_version, 2);
+    let e = &migrated.table_entries(Table::Classifications)[0];
+    // n datasets, less the re-scanned one and the deleted one, plus the newcomer.
+    assert_eq!((e.listed_keys(), e.key_count), (None, n as u64 - 1));
+    assert_eq!(
+        migrated.keys(Table::Datasets).await.unwrap(),
+        snap.keys(Table::Datasets).await.unwrap()
     );
     assert_manifests_complete(tmp.path());
 }

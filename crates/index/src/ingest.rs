@@ -417,7 +417,10 @@ impl LiveIndexes {
             let Some(Ok(up)) = self.updates.get_mut(&table) else {
                 continue;
             };
-            // Every key of this commit holds exactly the rows it was given.
+            // Every key of this commit holds exactly the rows it was given. The
+            // manifest lists every key of an ingested table's files
+            // (`Table::lists_keys`).
+            debug_assert!(table.lists_keys());
             let mut files: BTreeMap<String, Vec<String>> =
                 keys.into_iter().map(|k| (k, Vec::new())).collect();
             for entry in snapshot.table_entries(table) {

@@ -697,8 +697,10 @@ fn add_rows(
 }
 
 /// `ingested_from` key → the catalog files holding its rows (sorted), in
-/// `snapshot`.
+/// `snapshot`: from the manifest alone, which lists every key of the ingested
+/// tables' files (`Table::lists_keys`).
 fn wanted_keys(snapshot: &Snapshot, table: Table) -> BTreeMap<String, Vec<String>> {
+    debug_assert!(table.lists_keys());
     let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in snapshot.table_entries(table) {
         for k in &f.keys {

@@ -197,7 +197,7 @@ async fn ingest_indexes_what_a_rebuild_from_the_catalog_indexes() {
     // Rows handed to an update but never matched to catalog files, or rolled
     // back, are not trusted: finishing reads those keys from the catalog.
     let snapshot = catalog.snapshot().await.unwrap();
-    let keys = snapshot.keys(Table::AccessEvents);
+    let keys = snapshot.keys(Table::AccessEvents).await.unwrap();
     let one_row = snapshot.read_table(Table::AccessEvents).await.unwrap()[0].slice(0, 1);
     let index = lakewarden_index::TableIndex::open(
         &lakewarden_index::index_dir(&catalog, Table::AccessEvents),

@@ -115,7 +115,7 @@ pub async fn open_session(
     let ctx = session(&snapshot).await?;
     let resolver = Arc::new(LocationResolver::new(
         opts.aliases.clone(),
-        snapshot.keys(Table::Datasets),
+        snapshot.keys(Table::Datasets).await?,
     ));
     let policies = MemTable::try_new(
         RetentionPolicies::schema(),

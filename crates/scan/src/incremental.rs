@@ -18,55 +18,110 @@
 //! show it: a flaky or partly denied listing never deletes anything, and
 //! neither does a narrower run.
 //!
-//! Memory: the remembered state is one small entry per dataset of the
-//! catalog (URI, two fingerprints, status: ~250 bytes), not per object.
+//! Memory: the remembered state is one entry of ~50 bytes per dataset of
+//! the catalog — hashes of its URI and of its two fingerprints, and its
+//! status — loaded a catalog file at a time, three columns wide; the URIs
+//! themselves are read again, a file at a time, only to find the vanished
+//! ones. A hash collision could at worst skip a dataset whose URI and both
+//! fingerprints collide with another's (64-bit keyed SipHash: negligible).
 
 use crate::ScanConfig;
-use lakewarden_catalog::{DatasetRow, DatasetStatus, Snapshot};
+use arrow::array::{Array, AsArray, RecordBatch};
+use lakewarden_catalog::{CatalogError, DatasetStatus, Snapshot, Table};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 
 /// What the catalog holds about one dataset, as far as skipping goes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Remembered {
-    content: Option<String>,
-    settings: Option<String>,
+    content: Option<u64>,
+    settings: Option<u64>,
     status: DatasetStatus,
 }
 
 /// The catalog's datasets as an incremental scan sees them.
 #[derive(Debug, Default)]
 pub struct State {
-    by_uri: HashMap<String, Remembered>,
+    hasher: RandomState,
+    by_id: HashMap<u64, Remembered>,
 }
 
 impl State {
-    pub async fn load(snapshot: &Snapshot) -> Result<State, lakewarden_catalog::CatalogError> {
-        let rows: Vec<DatasetRow> = snapshot.read_rows(None).await?;
-        Ok(State {
-            by_uri: rows
-                .into_iter()
-                .map(|r| {
-                    (
-                        r.dataset_uri,
-                        Remembered {
-                            content: r.content_fingerprint,
-                            settings: r.settings_fingerprint,
-                            status: r.status,
-                        },
-                    )
-                })
-                .collect(),
-        })
+    pub async fn load(snapshot: &Snapshot) -> Result<State, CatalogError> {
+        const COLUMNS: [&str; 4] = [
+            "dataset_uri",
+            "content_fingerprint",
+            "settings_fingerprint",
+            "status",
+        ];
+        let mut state = State::default();
+        for f in snapshot.table_entries(Table::Datasets) {
+            for b in snapshot.read_file_columns(f, &COLUMNS).await? {
+                state
+                    .remember(&b)
+                    .map_err(|reason| CatalogError::InvalidBatch {
+                        table: Table::Datasets.to_string(),
+                        reason: format!("{}: {reason}", f.path),
+                    })?;
+            }
+        }
+        Ok(state)
+    }
+
+    /// Adds the datasets of a (projected) `datasets` batch.
+    fn remember(&mut self, b: &RecordBatch) -> Result<(), String> {
+        let text = |name: &str| {
+            b.column_by_name(name)
+                .and_then(|c| c.as_string_opt::<i32>())
+        };
+        let uris = text("dataset_uri").ok_or("no dataset_uri column")?;
+        let status = text("status").ok_or("no status column")?;
+        let (content, settings) = (text("content_fingerprint"), text("settings_fingerprint"));
+        let fingerprint = |col: Option<&arrow::array::StringArray>, i: usize| {
+            col.filter(|c| c.is_valid(i))
+                .map(|c| self.hasher.hash_one(c.value(i)))
+        };
+        let mut rows = Vec::with_capacity(b.num_rows());
+        for i in 0..b.num_rows() {
+            let status: DatasetStatus = status
+                .value(i)
+                .parse()
+                .map_err(|e| format!("row {i}: {e}"))?;
+            rows.push((
+                self.id(uris.value(i)),
+                Remembered {
+                    content: fingerprint(content, i),
+                    settings: fingerprint(settings, i),
+                    status,
+                },
+            ));
+        }
+        self.by_id.extend(rows);
+        Ok(())
+    }
+
+    /// The key a dataset is remembered under (and [`State::vanished`]'s `seen`
+    /// holds).
+    pub fn id(&self, dataset_uri: &str) -> u64 {
+        self.hasher.hash_one(dataset_uri)
+    }
+
+    fn get(&self, dataset_uri: &str) -> Option<&Remembered> {
+        self.by_id.get(&self.id(dataset_uri))
+    }
+
+    fn same(&self, remembered: Option<u64>, now: &str) -> bool {
+        remembered == Some(self.hasher.hash_one(now))
     }
 
     /// True when the dataset's last scan saw the same content under the same
     /// settings and ended in a state worth keeping.
     pub fn unchanged(&self, dataset_uri: &str, content: &str, settings: &str) -> bool {
-        self.by_uri.get(dataset_uri).is_some_and(|r| {
+        self.get(dataset_uri).is_some_and(|r| {
             matches!(r.status, DatasetStatus::Ok | DatasetStatus::Unsupported)
-                && r.content.as_deref() == Some(content)
-                && r.settings.as_deref() == Some(settings)
+                && self.same(r.content, content)
+                && self.same(r.settings, settings)
         })
     }
 
@@ -74,38 +129,54 @@ impl State {
     /// (`file_evidence`) may be merged with this run's: that scan ended ok
     /// under the same settings (ruleset, sampling, classifier).
     pub fn evidence_reusable(&self, dataset_uri: &str, settings: &str) -> bool {
-        self.by_uri.get(dataset_uri).is_some_and(|r| {
-            r.status == DatasetStatus::Ok && r.settings.as_deref() == Some(settings)
-        })
+        self.get(dataset_uri)
+            .is_some_and(|r| r.status == DatasetStatus::Ok && self.same(r.settings, settings))
     }
 
     /// True when the catalog holds a row for the dataset (its findings may
     /// have been seen by an earlier run).
     pub fn known(&self, dataset_uri: &str) -> bool {
-        self.by_uri.contains_key(dataset_uri)
+        self.get(dataset_uri).is_some()
     }
 
-    /// Datasets the catalog holds under `root_uri` (and in `shard`) that this
-    /// run's listing of the root did not show, and that are not already
-    /// marked deleted. Sorted.
-    pub fn vanished(
+    /// Datasets of `snapshot` (the one this state was loaded from) under
+    /// `root_uri` that this run's listing of the root did not show (`seen`:
+    /// [`State::id`]s), that `covers` and that are not already marked
+    /// deleted. Sorted. Reads the `datasets` URIs a file at a time.
+    pub async fn vanished(
         &self,
+        snapshot: &Snapshot,
         root_uri: &str,
-        seen: &HashSet<String>,
+        seen: &HashSet<u64>,
         covers: impl Fn(&str, &str) -> bool,
-    ) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .by_uri
-            .iter()
-            .filter(|(uri, r)| {
-                r.status != DatasetStatus::Deleted
-                    && relative_to_root(uri, root_uri).is_some_and(|rel| covers(uri, rel))
-                    && !seen.contains(*uri)
-            })
-            .map(|(uri, _)| uri.clone())
-            .collect();
+    ) -> Result<Vec<String>, CatalogError> {
+        let mut out = Vec::new();
+        for f in snapshot.table_entries(Table::Datasets) {
+            let uris = snapshot.file_keys(Table::Datasets, f).await?;
+            out.extend(self.vanished_among(uris, root_uri, seen, &covers));
+        }
         out.sort();
-        out
+        out.dedup();
+        Ok(out)
+    }
+
+    fn vanished_among(
+        &self,
+        uris: Vec<String>,
+        root_uri: &str,
+        seen: &HashSet<u64>,
+        covers: &impl Fn(&str, &str) -> bool,
+    ) -> Vec<String> {
+        uris.into_iter()
+            .filter(|uri| {
+                let id = self.id(uri);
+                self.by_id
+                    .get(&id)
+                    .is_some_and(|r| r.status != DatasetStatus::Deleted)
+                    && relative_to_root(uri, root_uri).is_some_and(|rel| covers(uri, rel))
+                    && !seen.contains(&id)
+            })
+            .collect()
     }
 }
 
@@ -249,21 +320,69 @@ mod tests {
     use super::*;
 
     fn state(rows: &[(&str, &str, &str, DatasetStatus)]) -> State {
-        State {
-            by_uri: rows
+        let batch = lakewarden_catalog::rows_to_batch(
+            &rows
                 .iter()
-                .map(|(u, c, s, st)| {
-                    (
-                        u.to_string(),
-                        Remembered {
-                            content: Some(c.to_string()),
-                            settings: Some(s.to_string()),
-                            status: *st,
-                        },
-                    )
+                .map(|(u, c, s, st)| lakewarden_catalog::DatasetRow {
+                    dataset_uri: u.to_string(),
+                    content_fingerprint: Some(c.to_string()),
+                    settings_fingerprint: Some(s.to_string()),
+                    status: *st,
+                    ..dataset_row()
                 })
-                .collect(),
+                .collect::<Vec<_>>(),
+        );
+        let mut state = State::default();
+        state.remember(&batch).unwrap();
+        state
+    }
+
+    fn dataset_row() -> lakewarden_catalog::DatasetRow {
+        lakewarden_catalog::DatasetRow {
+            dataset_uri: String::new(),
+            root_uri: "file:///l".to_string(),
+            format: lakewarden_catalog::DatasetFormat::Csv,
+            file_count: 1,
+            row_count: Some(1),
+            rows_skipped: 0,
+            bytes: 1,
+            bytes_read: 1,
+            version: None,
+            last_modified: None,
+            last_scan_run: "r1".to_string(),
+            scanned_at: chrono::Utc::now(),
+            status: DatasetStatus::Ok,
+            error: None,
+            notes: None,
+            ruleset_fingerprint: "fp".to_string(),
+            content_fingerprint: None,
+            settings_fingerprint: None,
         }
+    }
+
+    fn vanished(
+        s: &State,
+        root: &str,
+        seen: &[&str],
+        covers: impl Fn(&str, &str) -> bool,
+    ) -> Vec<String> {
+        let all = [
+            "file:///l/a.csv",
+            "file:///l/sub/b.csv",
+            "file:///l/gone.csv",
+            "file:///lake2/x.csv",
+            "file:///l",
+            "file:///l/new.csv",
+        ];
+        let seen: HashSet<u64> = seen.iter().map(|u| s.id(u)).collect();
+        let mut v = s.vanished_among(
+            all.iter().map(|u| u.to_string()).collect(),
+            root,
+            &seen,
+            &covers,
+        );
+        v.sort();
+        v
     }
 
     #[test]
@@ -293,21 +412,22 @@ mod tests {
             ("file:///lake2/x.csv", "c", "s", DatasetStatus::Ok),
             ("file:///l", "c", "s", DatasetStatus::Ok),
         ]);
-        let seen: HashSet<String> = ["file:///l/a.csv".to_string()].into();
+        let seen = ["file:///l/a.csv"];
         let all = |_: &str, _: &str| true;
+        // new.csv is not in the state: not the catalog's, not marked deleted.
         assert_eq!(
-            s.vanished("file:///l", &seen, all),
+            vanished(&s, "file:///l", &seen, all),
             ["file:///l", "file:///l/sub/b.csv"]
         );
         assert_eq!(
-            s.vanished("file:///l/sub", &seen, all),
+            vanished(&s, "file:///l/sub", &seen, all),
             ["file:///l/sub/b.csv"]
         );
-        assert!(s.vanished("file:///lake", &seen, all).is_empty());
+        assert!(vanished(&s, "file:///lake", &seen, all).is_empty());
         // Outside what the run covers: not deleted.
         let filter = DatasetFilter::new(&[], &["sub/**".into()]).unwrap();
         assert_eq!(
-            s.vanished("file:///l", &seen, |_, rel| filter.covers(rel)),
+            vanished(&s, "file:///l", &seen, |_, rel| filter.covers(rel)),
             ["file:///l"]
         );
     }

@@ -503,13 +503,14 @@ pub async fn run_scan(
         let mut pending_answers: Vec<LlmAnswerRow> = Vec::new();
         let mut pacing = CommitPacing::new();
         // What this root's listing showed, and whether it showed everything.
-        let mut seen: HashSet<String> = HashSet::new();
+        // (State ids: a hash per dataset, not its URI.)
+        let mut seen: HashSet<u64> = HashSet::new();
         let mut listing_complete = true;
         while let Some(item) = outcomes.next().await {
             match item {
                 Found::Scanned(o, files) => {
                     let o = *o;
-                    seen.insert(o.dataset.dataset_uri.clone());
+                    seen.insert(state.id(&o.dataset.dataset_uri));
                     let status = o.dataset.status;
                     progress.dataset_done(
                         &o.dataset.dataset_uri,
@@ -546,7 +547,7 @@ pub async fn run_scan(
                     summary.datasets_skipped += 1;
                     summary.bytes_unchanged += bytes;
                     summary.bytes_total += bytes;
-                    seen.insert(dataset_uri);
+                    seen.insert(state.id(&dataset_uri));
                 }
                 Found::Elsewhere => {}
                 Found::ListingError(line) => {
@@ -594,14 +595,18 @@ pub async fn run_scan(
         let root_uri = loc.root_uri();
         let covers = |uri: &str, rel: &str| scope.covers(uri, rel);
         if listing_complete {
-            let vanished = state.vanished(&root_uri, &seen, covers);
+            let vanished = state.vanished(&snapshot, &root_uri, &seen, covers).await?;
             if !vanished.is_empty() {
                 summary.datasets_deleted += vanished.len() as u64;
                 let mut c = Commit::new();
                 c.mark_deleted(vanished, &run_id);
                 catalog.commit(c).await?;
             }
-        } else if !state.vanished(&root_uri, &seen, covers).is_empty() {
+        } else if !state
+            .vanished(&snapshot, &root_uri, &seen, covers)
+            .await?
+            .is_empty()
+        {
             let note = format!(
                 "{root_uri}: the listing was incomplete, so no dataset missing from it is marked deleted"
             );
