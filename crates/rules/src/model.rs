@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
@@ -126,28 +127,33 @@ impl PatternRule {
 pub struct NameHints {
     positive_src: Vec<String>,
     negative_src: Vec<String>,
+    /// Compiled on first use: a scan that classifies nothing (an unchanged
+    /// estate) never pays for compiling every entity's hints, which was most
+    /// of such a run's CPU. The patterns are parsed (checked) by `new`.
+    compiled: OnceLock<CompiledHints>,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledHints {
     positive: Vec<Regex>,
     negative: Vec<Regex>,
 }
 
 impl NameHints {
-    /// Compile hint patterns. The error is the offending hint and the regex error.
+    /// Checks hint patterns (they are compiled on first use). The error is the
+    /// offending hint and the regex error.
     pub fn new(positive: Vec<String>, negative: Vec<String>) -> Result<Self, String> {
-        let compile = |src: &Vec<String>| -> Result<Vec<Regex>, String> {
-            src.iter()
-                .map(|h| {
-                    RegexBuilder::new(h)
-                        .case_insensitive(true)
-                        .build()
-                        .map_err(|e| format!("name hint {h:?}: {e}"))
-                })
-                .collect()
-        };
+        for h in positive.iter().chain(&negative) {
+            regex_syntax::ParserBuilder::new()
+                .case_insensitive(true)
+                .build()
+                .parse(h)
+                .map_err(|e| format!("name hint {h:?}: {e}"))?;
+        }
         Ok(NameHints {
-            positive: compile(&positive)?,
-            negative: compile(&negative)?,
             positive_src: positive,
             negative_src: negative,
+            compiled: OnceLock::new(),
         })
     }
 
@@ -156,20 +162,41 @@ impl NameHints {
         NameHints {
             positive_src: Vec::new(),
             negative_src: Vec::new(),
-            positive: Vec::new(),
-            negative: Vec::new(),
+            compiled: OnceLock::new(),
         }
+    }
+
+    fn compiled(&self) -> &CompiledHints {
+        self.compiled.get_or_init(|| {
+            // `new` parsed every pattern, so only the regex crate's size limit
+            // could refuse one — far beyond any column-name pattern.
+            let compile = |src: &[String]| -> Vec<Regex> {
+                src.iter()
+                    .filter_map(|h| {
+                        RegexBuilder::new(h)
+                            .case_insensitive(true)
+                            .build()
+                            .map_err(|e| tracing::warn!("name hint {h:?} ignored: {e}"))
+                            .ok()
+                    })
+                    .collect()
+            };
+            CompiledHints {
+                positive: compile(&self.positive_src),
+                negative: compile(&self.negative_src),
+            }
+        })
     }
 
     /// True when the column name suggests this entity (`email`, `Telefonnummer`).
     pub fn positive(&self, column_name: &str) -> bool {
-        any_match(&self.positive, column_name)
+        any_match(&self.compiled().positive, column_name)
     }
 
     /// True when the column name argues against this entity even though it
     /// may contain a positive word (`email_opt_in`, `card_type`).
     pub fn negative(&self, column_name: &str) -> bool {
-        any_match(&self.negative, column_name)
+        any_match(&self.compiled().negative, column_name)
     }
 
     /// The positive hint patterns as written in the rule file.
