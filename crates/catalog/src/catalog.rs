@@ -639,12 +639,25 @@ impl Inner {
         f: &FileEntry,
         columns: &[&str],
     ) -> Result<Vec<RecordBatch>, CatalogError> {
+        let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        self.decode(f, move |bytes, shown| {
+            decode_parquet_columns(bytes, Some(&columns), shown)
+        })
+        .await
+    }
+
+    /// Fetches a data file and runs `decode` on it on the blocking pool; `decode`
+    /// gets the bytes and how the file is named in messages.
+    async fn decode(
+        &self,
+        f: &FileEntry,
+        decode: impl FnOnce(Bytes, &str) -> Result<Vec<RecordBatch>, CatalogError> + Send + 'static,
+    ) -> Result<Vec<RecordBatch>, CatalogError> {
         let bytes = self.get(&f.path).await?;
         let shown = self.display(&f.path);
-        let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
         let decoded = {
             let shown = shown.clone();
-            tokio::task::spawn_blocking(move || decode_parquet_columns(bytes, &columns, &shown))
+            tokio::task::spawn_blocking(move || decode(bytes, &shown))
         };
         decoded.await.map_err(|e| CatalogError::Io {
             op: "decode",
@@ -655,17 +668,8 @@ impl Inner {
 
     /// Reads a data file, conformed to `t`'s current schema.
     async fn read_file(&self, t: Table, f: &FileEntry) -> Result<Vec<RecordBatch>, CatalogError> {
-        let bytes = self.get(&f.path).await?;
-        let shown = self.display(&f.path);
-        let decoded = {
-            let shown = shown.clone();
-            tokio::task::spawn_blocking(move || decode_parquet(t, bytes, &shown))
-        };
-        decoded.await.map_err(|e| CatalogError::Io {
-            op: "decode",
-            path: shown,
-            source: std::io::Error::other(e),
-        })?
+        self.decode(f, move |bytes, shown| decode_parquet(t, bytes, shown))
+            .await
     }
 
     async fn read_file_concat(&self, t: Table, f: &FileEntry) -> Result<RecordBatch, CatalogError> {
@@ -751,21 +755,10 @@ fn encode_parquet(t: Table, batch: &RecordBatch, shown: &str) -> Result<Vec<u8>,
 
 /// Decodes a data file and conforms its batches to `t`'s current schema.
 fn decode_parquet(t: Table, bytes: Bytes, shown: &str) -> Result<Vec<RecordBatch>, CatalogError> {
-    let parquet_err = |source| CatalogError::Parquet {
-        path: shown.to_string(),
-        source,
-    };
-    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
-        .map_err(parquet_err)?
-        .build()
-        .map_err(parquet_err)?;
-    let mut out = Vec::new();
-    for b in reader {
-        let b = b.map_err(|e| parquet_err(e.into()))?;
-        let b = conform_batch(t, &b, false).map_err(|e| naming_file(e, shown))?;
-        out.push(b);
-    }
-    Ok(out)
+    decode_parquet_columns(bytes, None, shown)?
+        .iter()
+        .map(|b| conform_batch(t, b, false).map_err(|e| naming_file(e, shown)))
+        .collect()
 }
 
 /// An invalid-batch error with the file it came from (`shown`) in its reason.
@@ -779,10 +772,10 @@ fn naming_file(e: CatalogError, shown: &str) -> CatalogError {
     }
 }
 
-/// Decodes the named columns of a data file (those it has), as stored.
+/// Decodes a data file, as stored: every column, or the named ones it has.
 fn decode_parquet_columns(
     bytes: Bytes,
-    columns: &[String],
+    columns: Option<&[String]>,
     shown: &str,
 ) -> Result<Vec<RecordBatch>, CatalogError> {
     let parquet_err = |source| CatalogError::Parquet {
@@ -790,8 +783,12 @@ fn decode_parquet_columns(
         source,
     };
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(parquet_err)?;
-    let mask =
-        ProjectionMask::columns(builder.parquet_schema(), columns.iter().map(String::as_str));
+    let mask = match columns {
+        Some(columns) => {
+            ProjectionMask::columns(builder.parquet_schema(), columns.iter().map(String::as_str))
+        }
+        None => ProjectionMask::all(),
+    };
     let reader = builder.with_projection(mask).build().map_err(parquet_err)?;
     reader
         .map(|b| b.map_err(|e| parquet_err(e.into())))
