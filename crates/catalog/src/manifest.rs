@@ -88,13 +88,21 @@ impl FileEntry {
             path,
             rows,
             bytes,
-            key_count: keys.len() as u64,
-            key_min: keys.first().cloned(),
-            key_max: keys.last().cloned(),
             keys,
+            key_count: 0,
+            key_min: None,
+            key_max: None,
         };
+        e.summarise_keys();
         e.trim_keys(table);
         e
+    }
+
+    /// Sets the summary from the (complete, sorted) key list.
+    fn summarise_keys(&mut self) {
+        self.key_count = self.keys.len() as u64;
+        self.key_min = self.keys.first().cloned();
+        self.key_max = self.keys.last().cloned();
     }
 
     /// Drops the key list when the file holds too many keys to list (see the module
@@ -131,6 +139,18 @@ impl FileEntry {
                     std::ops::Bound::Included(max.as_str()),
                 ))
                 .any(|k| self.may_hold(k)),
+            _ => false,
+        }
+    }
+
+    /// False when the file certainly holds no key starting with `prefix`.
+    pub fn may_hold_prefix(&self, prefix: &str) -> bool {
+        match (&self.key_min, &self.key_max) {
+            // Every key with the prefix sorts at or after it; a key after the prefix
+            // that does not start with it sorts after every key that does.
+            (Some(min), Some(max)) => {
+                max.as_str() >= prefix && (min.as_str() <= prefix || min.starts_with(prefix))
+            }
             _ => false,
         }
     }
@@ -231,11 +251,10 @@ impl Manifest {
         let mut raw: Raw = serde_json::from_slice(bytes).map_err(invalid)?;
         if raw.format_version < 2 {
             // Version 1 listed every file's keys and had no summary.
-            for f in raw.tables.values_mut().flatten() {
-                f.key_count = f.keys.len() as u64;
-                f.key_min = f.keys.first().cloned();
-                f.key_max = f.keys.last().cloned();
-            }
+            raw.tables
+                .values_mut()
+                .flatten()
+                .for_each(FileEntry::summarise_keys);
         }
         Ok(Manifest {
             format_version: raw.format_version,
@@ -299,4 +318,38 @@ pub fn migrate(m: &mut Manifest) -> Result<bool, CatalogError> {
         changed = true;
     }
     Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(keys: &[&str]) -> FileEntry {
+        let keys = keys.iter().map(|k| k.to_string()).collect();
+        FileEntry::new(
+            Table::Datasets,
+            "data/datasets/x.parquet".into(),
+            1,
+            1,
+            keys,
+        )
+    }
+
+    #[test]
+    fn a_prefix_meets_a_file_only_where_its_key_range_can_hold_it() {
+        let f = entry(&["s3://b/lake/m", "s3://b/lake/q"]);
+        for (prefix, may) in [
+            ("s3://b/lake", true),   // both ends under it
+            ("s3://b/lake/n", true), // inside the range
+            ("s3://b/lake/m", true), // the first key itself
+            ("s3://b/lake/q", true), // the last key, and keys after it with the prefix
+            ("s3://b/lake/a", false),
+            ("s3://b/lake/r", false),
+            ("s3://b/other", false),
+            ("s3://a", false),
+        ] {
+            assert_eq!(f.may_hold_prefix(prefix), may, "{prefix}");
+        }
+        assert!(!entry(&[]).may_hold_prefix("s3://b"));
+    }
 }

@@ -142,7 +142,8 @@ impl State {
     /// Datasets of `snapshot` (the one this state was loaded from) under
     /// `root_uri` that this run's listing of the root did not show (`seen`:
     /// [`State::id`]s), that `covers` and that are not already marked
-    /// deleted. Sorted. Reads the `datasets` URIs a file at a time.
+    /// deleted. Sorted. Reads the `datasets` URIs a file at a time, of the
+    /// files whose key range meets the root.
     pub async fn vanished(
         &self,
         snapshot: &Snapshot,
@@ -152,6 +153,9 @@ impl State {
     ) -> Result<Vec<String>, CatalogError> {
         let mut out = Vec::new();
         for f in snapshot.table_entries(Table::Datasets) {
+            if !f.may_hold_prefix(root_uri.trim_end_matches('/')) {
+                continue;
+            }
             let uris = snapshot.file_keys(Table::Datasets, f).await?;
             out.extend(self.vanished_among(uris, root_uri, seen, &covers));
         }
