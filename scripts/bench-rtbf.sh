@@ -24,13 +24,7 @@ datasets="${LAKEWARDEN_BENCH_DATASETS:-8}"
 profile="${LAKEWARDEN_BENCH_PROFILE:-dev}"
 bench_dir="${LAKEWARDEN_BENCH_DIR:-$HOME/.cache/lakewarden/bench}"
 target="${CARGO_TARGET_DIR:-$repo/target}"
-# Cargo's built-in profiles keep their own folders: dev and test in debug/,
-# release and bench in release/; a custom profile in one of its name.
-case "$profile" in
-  dev | test) out_dir="$target/debug" ;;
-  release | bench) out_dir="$target/release" ;;
-  *) out_dir="$target/$profile" ;;
-esac
+out_dir="$("$repo/scripts/cargo-profile-dir.sh" "$profile" "$target")"
 log() { printf 'bench-rtbf: %s\n' "$*" >&2; }
 
 cargo build -q --profile "$profile" -p lakewarden-cli -p lakewarden-benches --bins >&2

@@ -62,12 +62,10 @@ log "cargo build --profile bench (lakewarden + bench binaries) into $target"
 # same command line `cargo bench -p lakewarden-benches` (which enables the
 # dev-dependencies) reuses every artifact instead of rebuilding with other features.
 cargo build --profile bench "${jobs[@]}" -p lakewarden-cli -p lakewarden-benches --bins --benches >&2
-# The built-in `bench` profile writes to target/release; a custom one would use its own name.
-bin=""
-for d in "$target/release" "$target/bench"; do
-  if [[ -x "$d/lakewarden" && -x "$d/decode_baseline" && -x "$d/gen_bench_lake" ]]; then bin="$d"; break; fi
+bin="$("$repo/scripts/cargo-profile-dir.sh" bench "$target")"
+for name in lakewarden decode_baseline gen_bench_lake; do
+  [[ -x "$bin/$name" ]] || { log "built binary $name not found under $bin"; exit 1; }
 done
-[[ -n "$bin" ]] || { log "built binaries not found under $target/{release,bench}"; exit 1; }
 # Private copies: another build into the same target folder (a second work
 # tree sharing it) must not swap the binaries in the middle of the runs.
 bin_copy="$(mktemp -d "${TMPDIR:-/tmp}/lakewarden-bench-bin.XXXXXX")"

@@ -739,16 +739,8 @@ fn files_classified_apart_and_merged_from_their_partials_find_what_one_pass_find
     // Three "files" of one dataset: e-mails, names, a category column, a
     // sparse e-mail column, dates; the third file lacks a column.
     let file = |k: u64, n: u64, with_notes: bool| -> RecordBatch {
-        let first = [
-            "Mary",
-            "Jürgen",
-            "François",
-            "José",
-            "Siobhan",
-            "Ahmed",
-            "Laura",
-            "Pierre",
-        ];
+        let first = FIRST_NAMES;
+        // Two more family names than LAST_NAMES: the names repeat on another cycle.
         let last = [
             "Smith", "Müller", "Dubois", "García", "Murphy", "Schmidt", "Martin", "Jones", "Brown",
             "Wilson",
