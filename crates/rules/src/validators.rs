@@ -791,8 +791,8 @@ fn international_form(s: &str) -> Option<String> {
 /// 100 (in one LRU shared by every thread), fewer than the patterns that
 /// validating numbers of a few regions touches: `--full` profiles spent ~8 %
 /// of the scan recompiling them. Each compiled regex keeps lazy-DFA caches
-/// (made small by [`tame_phone_regexes`]), so room costs some memory.
-const PHONE_REGEX_CACHE: usize = 512;
+/// (small: [`PHONE_DFA_BYTES`]), so room costs some memory.
+const PHONE_REGEX_CACHE: usize = 256;
 
 /// Lazy-DFA cache room of one libphonenumber regex (per thread using it).
 /// The regex crate's default is 2 MiB: the ~100-200 metadata regexes that
@@ -800,72 +800,25 @@ const PHONE_REGEX_CACHE: usize = 512;
 /// peak of a `--full` scan of the bench lake, growing with the numbers
 /// checked until every cache was full (heaptrack, benches/README.md). With
 /// 64 KiB each they held ~15 MB, for 7 % more instructions per number
-/// checked (callgrind; 128 KiB – 1 MiB measured the same).
+/// checked (callgrind; 128 KiB – 1 MiB measured the same). The cache
+/// compiles each regex with it once (`vendor/regex-cache`, patched for
+/// this): no second compile, and the LRU evicts as designed.
 const PHONE_DFA_BYTES: usize = 64 << 10;
 
 fn parse_valid(
     region: Option<phonenumber::country::Id>,
     s: &str,
 ) -> Option<phonenumber::PhoneNumber> {
-    static ROOMY_CACHE: std::sync::Once = std::sync::Once::new();
-    let cache = phonenumber::metadata::DATABASE.cache();
-    ROOMY_CACHE.call_once(|| {
-        if let Ok(mut cache) = cache.lock() {
-            *cache = regex_cache::RegexCache::new(PHONE_REGEX_CACHE);
+    static SMALL_DFA_CACHE: std::sync::Once = std::sync::Once::new();
+    SMALL_DFA_CACHE.call_once(|| {
+        if let Ok(mut cache) = phonenumber::metadata::DATABASE.cache().lock() {
+            *cache =
+                regex_cache::RegexCache::with_dfa_size_limit(PHONE_REGEX_CACHE, PHONE_DFA_BYTES);
         }
     });
-    let valid = phonenumber::parse(region, s)
+    phonenumber::parse(region, s)
         .ok()
-        .filter(phonenumber::is_valid);
-    if let Ok(mut cache) = cache.lock() {
-        tame_phone_regexes(&mut cache);
-    }
-    valid
-}
-
-/// Sources of the cached phone regexes already rebuilt with a small
-/// lazy-DFA cache, and the cache's size when they were last looked at.
-static TAMED: std::sync::Mutex<(usize, Option<std::collections::HashSet<String>>)> =
-    std::sync::Mutex::new((0, None));
-
-/// Rebuild the regexes libphonenumber compiled since the last call (with
-/// the regex crate's defaults) with [`PHONE_DFA_BYTES`] of lazy-DFA room:
-/// the same pattern and options (`ignore_whitespace`, as its metadata
-/// loader sets), so the same matches. libphonenumber finds a regex in its
-/// cache by source and uses whatever is there. Cheap when nothing is new:
-/// one length comparison.
-fn tame_phone_regexes(cache: &mut regex_cache::RegexCache) {
-    let Ok(mut tamed) = TAMED.lock() else {
-        return;
-    };
-    let (seen_len, sources) = &mut *tamed;
-    if cache.len() == *seen_len {
-        return;
-    }
-    let sources = sources.get_or_insert_with(Default::default);
-    if cache.len() >= cache.capacity() {
-        // Full: from now on the cache evicts, and a source evicted and
-        // compiled again could not be told from one already rebuilt. Start
-        // over instead (what was needed is compiled again, and rebuilt).
-        cache.clear();
-        sources.clear();
-        *seen_len = 0;
-        return;
-    }
-    for (source, re) in cache.iter_mut() {
-        if sources.contains(source) {
-            continue;
-        }
-        if let Ok(small) = regex::RegexBuilder::new(source)
-            .ignore_whitespace(true)
-            .dfa_size_limit(PHONE_DFA_BYTES)
-            .build()
-        {
-            *re = small;
-            sources.insert(source.clone());
-        }
-    }
-    *seen_len = cache.len();
+        .filter(phonenumber::is_valid)
 }
 
 fn is_phone(s: &str) -> bool {
@@ -1455,7 +1408,7 @@ mod tests {
     }
 
     #[test]
-    fn phone_regexes_in_the_cache_are_rebuilt_with_small_dfa_caches() {
+    fn phone_regexes_are_compiled_with_small_dfa_caches() {
         for n in [
             "+44 20 7946 0958",
             "030 12345678",
@@ -1466,16 +1419,11 @@ mod tests {
         }
         let cache = phonenumber::metadata::DATABASE.cache();
         let cache = cache.lock().unwrap();
-        let tamed = TAMED.lock().unwrap();
-        let sources = tamed.1.as_ref().expect("numbers were checked");
+        // The cache every metadata regex is compiled into is the one that
+        // limits their lazy-DFA room, and the numbers above went through it.
+        assert_eq!(cache.dfa_size_limit(), Some(PHONE_DFA_BYTES));
+        assert_eq!(cache.capacity(), PHONE_REGEX_CACHE);
         assert!(cache.len() > 10, "{} regexes", cache.len());
-        // Every regex libphonenumber holds now is one rebuilt here (another
-        // test thread may have added one since the last check: at most a few).
-        let untamed = cache
-            .iter()
-            .filter(|(source, _)| !sources.contains(*source))
-            .count();
-        assert!(untamed <= 4, "{untamed} of {} not rebuilt", cache.len());
     }
 
     #[test]
