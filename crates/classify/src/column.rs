@@ -171,6 +171,42 @@ pub struct ColumnAccumulator {
     /// asked for), distinct, at most `ClassifierConfig::llm_sample_values`.
     pub llm_sample: Vec<String>,
     pub llm_sample_seen: FxHashSet<u64>,
+    /// Whether this column's next batch folds repeated values.
+    pub repeats: RepeatPolicy,
+}
+
+/// When a text column's batch is worth folding repeated values (status
+/// codes, countries, user agents, masked card numbers): each distinct value
+/// is then joined, scanned and validated once, and its evidence counted once
+/// per occurrence. Folding hashes every value (~4 % of what scanning the
+/// batch costs), so a column whose batches hardly repeat stops folding and
+/// tries again only every [`REPEAT_RETRY_BATCHES`] batches.
+#[derive(Debug, Default, Clone)]
+pub struct RepeatPolicy {
+    /// Batches to scan as they are before trying again.
+    skip: u32,
+}
+
+/// Batches a column with few repeats is scanned as is before trying again.
+pub const REPEAT_RETRY_BATCHES: u32 = 16;
+
+impl RepeatPolicy {
+    /// Fold the repeats of the batch about to be scanned?
+    pub fn try_batch(&mut self) -> bool {
+        if self.skip == 0 {
+            return true;
+        }
+        self.skip -= 1;
+        false
+    }
+
+    /// A folded batch of `total` joined bytes held `repeated` bytes of
+    /// repeats: under a tenth, stop folding for a while.
+    pub fn saw_batch(&mut self, repeated: usize, total: usize) {
+        if repeated * 10 < total {
+            self.skip = REPEAT_RETRY_BATCHES;
+        }
+    }
 }
 
 /// Distinct values are tracked up to this many (enough to tell a category
@@ -200,6 +236,7 @@ impl ColumnAccumulator {
             text_chars: 0,
             llm_sample: Vec::new(),
             llm_sample_seen: FxHashSet::default(),
+            repeats: RepeatPolicy::default(),
         }
     }
 

@@ -50,6 +50,10 @@ pub struct ClassifierConfig {
     /// Keep those values raw instead (`--llm-raw-samples`; the caller checks
     /// that the endpoint may receive them).
     pub llm_raw_samples: bool,
+    /// Scan a value repeated within a batch once and count its evidence
+    /// once per occurrence (the default; see [`column::RepeatPolicy`]).
+    /// Off only to check that it changes no result.
+    pub scan_repeats_once: bool,
 }
 
 impl Default for ClassifierConfig {
@@ -61,6 +65,7 @@ impl Default for ClassifierConfig {
             max_examples: 3,
             llm_sample_values: 0,
             llm_raw_samples: false,
+            scan_repeats_once: true,
         }
     }
 }
@@ -244,7 +249,12 @@ impl<M: Matcher> Classifier<M> {
     /// core would scan while the other idles) is cut at value starts into
     /// parts scanned in parallel: matches never cross a value, so the
     /// matches are the same as one scan's.
-    fn scan_values(&self, buf: &[u8], starts: &[usize]) -> Option<Vec<(u32, usize, usize)>> {
+    fn scan_values(
+        &self,
+        buf: &[u8],
+        starts: &[usize],
+        found: &mut Vec<(u32, usize, usize)>,
+    ) -> Option<()> {
         let parts = (buf.len() / PARALLEL_SCAN_BYTES).clamp(1, rayon::current_num_threads().max(1));
         let mut bounds = vec![0usize];
         for k in 1..parts {
@@ -257,28 +267,30 @@ impl<M: Matcher> Classifier<M> {
             }
         }
         bounds.push(buf.len());
-        let scan_part = |lo: usize, hi: usize| -> Option<Vec<(u32, usize, usize)>> {
-            let mut found = Vec::new();
+        found.clear();
+        let scan_part = |lo: usize, hi: usize, found: &mut Vec<(u32, usize, usize)>| {
             self.with_scratch(|s| {
                 self.matcher.scan(s, &buf[lo..hi], &mut |id, from, to| {
                     found.push((id, from + lo, to + lo))
                 })
             })
-            .ok()?;
-            Some(found)
+            .ok()
         };
         if bounds.len() == 2 {
-            return scan_part(0, buf.len());
+            return scan_part(0, buf.len(), found);
         }
-        let found: Vec<Option<Vec<(u32, usize, usize)>>> = bounds
+        let parts: Vec<Option<Vec<(u32, usize, usize)>>> = bounds
             .par_windows(2)
-            .map(|w| scan_part(w[0], w[1]))
+            .map(|w| {
+                let mut part = Vec::new();
+                scan_part(w[0], w[1], &mut part).map(|()| part)
+            })
             .collect();
-        let mut all = Vec::with_capacity(found.iter().flatten().map(Vec::len).sum());
-        for part in found {
-            all.extend(part?);
+        found.reserve(parts.iter().flatten().map(Vec::len).sum());
+        for part in parts {
+            found.extend(part?);
         }
-        Some(all)
+        Some(())
     }
 
     /// Keep the first distinct values of a column for a possible LLM check,
@@ -335,13 +347,23 @@ impl<M: Matcher> Classifier<M> {
             buf,
             starts,
             checked,
+            found,
+            first_of,
+            occurrences,
         } = scratch;
         buf.clear();
         buf.reserve(total);
-        // One start per value plus the end of the buffer: value `i` is
-        // `buf[starts[i]..starts[i + 1] - 1]` (its `\n` follows).
+        // One start per value in `buf` plus the end of the buffer: value `i`
+        // is `buf[starts[i]..starts[i + 1] - 1]` (its `\n` follows).
         starts.clear();
         starts.reserve(values.len() + 1);
+        // A value repeated in the batch is joined (and scanned, validated,
+        // walked) once; `occurrences` says how many values it stands for.
+        let fold_repeats = self.config.scan_repeats_once && acc.repeats.try_batch();
+        first_of.clear();
+        occurrences.clear();
+        let mut repeated_bytes = 0usize;
+        let mut chars = 0u64;
         let mut longest = 0;
         for v in values {
             let cut = if v.len() > cap {
@@ -354,13 +376,40 @@ impl<M: Matcher> Classifier<M> {
             } else {
                 v
             };
-            longest = longest.max(cut.len());
-            starts.push(buf.len());
-            buf.extend_from_slice(cut.as_bytes());
-            buf.push(b'\n');
             // Past the cap nothing is inserted: no need to hash.
-            if !acc.distinct.is_full() {
-                acc.distinct.insert(value_hash(cut));
+            let hash = (fold_repeats || !acc.distinct.is_full()).then(|| value_hash(cut));
+            if let Some(h) = hash.filter(|_| !acc.distinct.is_full()) {
+                acc.distinct.insert(h);
+            }
+            let repeat_of = match hash.filter(|_| fold_repeats) {
+                None => None,
+                Some(h) => match first_of.entry(h) {
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        let i = *e.get() as usize;
+                        let end = starts.get(i + 1).map_or(buf.len(), |&next| next) - 1;
+                        // The same bytes, not only the same hash.
+                        (buf[starts[i]..end] == *cut.as_bytes()).then_some(i)
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(starts.len() as u32);
+                        None
+                    }
+                },
+            };
+            if fold_repeats && text {
+                chars += utf8_chars(cut.as_bytes());
+            }
+            if let Some(i) = repeat_of {
+                occurrences[i] += 1;
+                repeated_bytes += cut.len() + 1;
+            } else {
+                longest = longest.max(cut.len());
+                starts.push(buf.len());
+                buf.extend_from_slice(cut.as_bytes());
+                buf.push(b'\n');
+                if fold_repeats {
+                    occurrences.push(1);
+                }
             }
             if text {
                 if let Some((y, m)) = iso_date_prefix(cut) {
@@ -377,12 +426,20 @@ impl<M: Matcher> Classifier<M> {
                 }
             }
         }
+        let joined = starts.len();
         starts.push(buf.len());
+        if fold_repeats {
+            acc.repeats.saw_batch(repeated_bytes, total);
+        }
         if text {
             acc.text_values += values.len() as u64;
-            // The values' characters: every byte that starts a character,
-            // less the separators (cuts end on character boundaries).
-            acc.text_chars += utf8_chars(buf) - values.len() as u64;
+            acc.text_chars += if fold_repeats {
+                chars
+            } else {
+                // Every byte that starts a character, less the separators
+                // (cuts end on character boundaries).
+                utf8_chars(buf) - joined as u64
+            };
         }
         // No value is as long as the shortest match of a pattern that
         // applies (integer ids, short codes): nothing can match.
@@ -396,14 +453,14 @@ impl<M: Matcher> Classifier<M> {
         }
         let buf: &[u8] = buf;
         let starts: &[usize] = starts;
-        let Some(matches) = self.scan_values(buf, &starts[..values.len()]) else {
+        if self.scan_values(buf, &starts[..joined], found).is_none() {
             return;
-        };
+        }
         // Validate every match first, in the order the matcher reported them
         // (the expensive validators' budget goes to the first candidates).
         checked.clear();
-        checked.reserve(matches.len());
-        for (id, from, to) in matches {
+        checked.reserve(found.len());
+        for &(id, from, to) in found.iter() {
             let info = self.pattern_info[id as usize];
             if !info.applies_to(kind) {
                 continue;
@@ -440,8 +497,14 @@ impl<M: Matcher> Classifier<M> {
         // pattern id (the order a stable sort of the reported matches by
         // start and longest gave: one value is in one scanned part, whose
         // matches come by pattern id). Offsets fit in 32 bits (Hyperscan
-        // scans at most 4 GiB), so one integer key sorts them.
-        if u32::try_from(buf.len()).is_ok() {
+        // scans at most 4 GiB), so one integer key sorts them: 64 bits when
+        // lengths fit 24 (values are capped far below) and ids 8.
+        let short = |c: &Checked| c.to - c.from < 1 << 24 && c.id < 1 << 8;
+        if u32::try_from(buf.len()).is_ok() && checked.iter().all(short) {
+            checked.sort_unstable_by_key(|c| {
+                (c.from as u64) << 32 | ((0xFF_FFFF - (c.to - c.from) as u64) << 8) | c.id as u64
+            });
+        } else if u32::try_from(buf.len()).is_ok() {
             checked.sort_unstable_by_key(|c| {
                 (c.from as u128) << 64 | ((u32::MAX - c.to as u32) as u128) << 32 | c.id as u128
             });
@@ -510,6 +573,7 @@ impl<M: Matcher> Classifier<M> {
             }
             // Each value's hits per entity, folded in value order: examples
             // come in value order, so the same data gives the same examples.
+            let times = occurrences.get(vi).map_or(1, |&n| u64::from(n));
             for (eidx, hit) in value_hits.drain(..) {
                 let rule = &self.rules.entities()[eidx as usize];
                 self.fold_hit(
@@ -518,6 +582,7 @@ impl<M: Matcher> Classifier<M> {
                     eidx as usize,
                     rule,
                     &hit,
+                    times,
                     (vstart, vend),
                     buf,
                 );
@@ -526,7 +591,8 @@ impl<M: Matcher> Classifier<M> {
         self.merge_batch(acc, batch, buf);
     }
 
-    /// Add one value's hit of `rule` to the batch's evidence.
+    /// Add one value's hit of `rule` to the batch's evidence, `times` over
+    /// (the value stands for that many equal values of the batch).
     #[allow(clippy::too_many_arguments)]
     fn fold_hit(
         &self,
@@ -535,6 +601,7 @@ impl<M: Matcher> Classifier<M> {
         eidx: usize,
         rule: &lakewarden_rules::EntityRule,
         hit: &Hit,
+        times: u64,
         (vstart, vend): (usize, usize),
         buf: &[u8],
     ) {
@@ -548,14 +615,14 @@ impl<M: Matcher> Classifier<M> {
                 .get(&rule.entity)
                 .is_some_and(|e| e.examples.len() >= self.config.max_examples);
         }
-        ev.candidates += 1;
-        ev.validator_failures += hit.failed;
+        ev.candidates += times;
+        ev.validator_failures += hit.failed * times;
         for (pidx, ok) in hit.patterns() {
             let p = &rule.patterns[pidx];
             let slot = &mut batch.patterns[base + pidx];
-            slot.0 += 1;
+            slot.0 += times;
             if ok {
-                slot.1 += 1;
+                slot.1 += times;
                 ev.best_score = ev.best_score.max(p.score);
                 if ev.validator.is_none() {
                     ev.validator = p.validator.map(|v| v.as_str());
@@ -563,17 +630,17 @@ impl<M: Matcher> Classifier<M> {
             }
         }
         if !hit.validated && hit.unchecked {
-            ev.unchecked += 1;
+            ev.unchecked += times;
             if hit.unchecked_whole {
-                ev.unchecked_whole += 1;
+                ev.unchecked_whole += times;
             }
         }
         if !hit.validated {
             return;
         }
-        ev.validated += 1;
+        ev.validated += times;
         if hit.whole {
-            ev.whole += 1;
+            ev.whole += times;
         }
         // A context word counts near the match (`tel. 0151…`), not anywhere
         // in a long value (`Mobile Safari` in a user agent). The words are
@@ -598,7 +665,7 @@ impl<M: Matcher> Classifier<M> {
                 }
             };
             if found {
-                ev.context_hits += 1;
+                ev.context_hits += times;
             }
         }
         if !ev.examples_full {
@@ -682,10 +749,17 @@ impl PatternInfo {
 /// The buffers of one `observe_text` call.
 #[derive(Default)]
 struct TextScratch {
-    /// The batch's values of one column, each followed by `\n`.
+    /// The batch's values of one column, each followed by `\n` (each
+    /// distinct value once when repeats are folded).
     buf: Vec<u8>,
     starts: Vec<usize>,
     checked: Vec<Checked>,
+    /// The matcher's matches in `buf`.
+    found: Vec<(u32, usize, usize)>,
+    /// Folding repeats: a value's hash -> its index in `starts`, and per
+    /// value in `buf` how many of the batch's values it stands for.
+    first_of: rustc_hash::FxHashMap<u64, u32>,
+    occurrences: Vec<u32>,
 }
 
 /// A joined buffer above this capacity is freed after its batch instead of

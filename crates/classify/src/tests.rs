@@ -245,20 +245,21 @@ fn expensive_validators_are_budgeted_and_estimated() {
     assert_eq!(f.validated_values, n as u64, "{}", f.explanation);
 }
 
+/// A classifier over the built-in rules with `config`.
+fn classifier_with(config: ClassifierConfig) -> Classifier<HyperscanMatcher> {
+    let rules = Arc::new(RuleSet::builtin().unwrap());
+    let m = Arc::new(HyperscanMatcher::compile(&rules).unwrap());
+    Classifier::new(rules, m, config)
+}
+
 /// A classifier that keeps LLM samples (as `--llm` configures it).
 fn llm_classifier() -> &'static Classifier<HyperscanMatcher> {
     static C: OnceLock<Classifier<HyperscanMatcher>> = OnceLock::new();
     C.get_or_init(|| {
-        let rules = Arc::new(RuleSet::builtin().unwrap());
-        let m = Arc::new(HyperscanMatcher::compile(&rules).unwrap());
-        Classifier::new(
-            rules,
-            m,
-            ClassifierConfig {
-                llm_sample_values: 10,
-                ..ClassifierConfig::default()
-            },
-        )
+        classifier_with(ClassifierConfig {
+            llm_sample_values: 10,
+            ..ClassifierConfig::default()
+        })
     })
 }
 
@@ -381,7 +382,9 @@ fn a_big_batch_scanned_in_parallel_parts_finds_what_one_scan_finds() {
         buf.push(b'\n');
     }
     assert!(buf.len() > 2 * crate::PARALLEL_SCAN_BYTES);
-    let mut parallel = c.scan_values(&buf, &starts).unwrap();
+    // A vector holding matches of an earlier batch is emptied first.
+    let mut parallel = vec![(0, 1, 2)];
+    c.scan_values(&buf, &starts, &mut parallel).unwrap();
     let mut single = Vec::new();
     c.with_scratch(|s| {
         lakewarden_rules::Matcher::scan(&*c.matcher, s, &buf, &mut |id, from, to| {
@@ -897,4 +900,78 @@ fn a_name_column_longer_than_the_lookup_cap_is_still_names() {
     );
     let r = classify(vec![("full_name", people)]);
     assert_eq!(entities(&r, "full_name"), vec!["PERSON"]);
+}
+
+/// A classifier that scans every value, repeated or not.
+fn classifier_scanning_repeats() -> &'static Classifier<HyperscanMatcher> {
+    static C: OnceLock<Classifier<HyperscanMatcher>> = OnceLock::new();
+    C.get_or_init(|| {
+        classifier_with(ClassifierConfig {
+            scan_repeats_once: false,
+            ..ClassifierConfig::default()
+        })
+    })
+}
+
+#[test]
+fn folding_repeated_values_changes_no_result() {
+    // Columns that repeat (a few distinct values, one of them a prefix of a
+    // multi-line value), one that repeats now and then, one that never does
+    // (it stops folding and tries again later), over several batches. Under
+    // the phone validator's budget: past it, folding checks more distinct
+    // values than scanning every repeat does, and the estimates differ.
+    let few = [
+        "jane.doe@example.com",
+        "+44 20 7946 0958",
+        "078-05-1120",
+        "Anna Müller",
+        "078-05-1120\nsee ticket 4111 1111 1111 1111",
+        "",
+        "DE89 3704 0044 0532 0130 00",
+        "Zahlung von Anna Müller, Tel. 030 12345678",
+    ];
+    let batches: Vec<RecordBatch> = (0..24)
+        .map(|b| {
+            let rows = 200;
+            let repeating: Vec<Option<String>> = (0..rows)
+                .map(|i| (i % 13 != 0).then(|| few[(i * 7 + b) % few.len()].to_string()))
+                .collect();
+            let sometimes: Vec<String> = (0..rows)
+                .map(|i| {
+                    if i % 3 == 0 {
+                        few[i % few.len()].to_string()
+                    } else {
+                        format!("order {b}-{i} for user{i}@example.org")
+                    }
+                })
+                .collect();
+            let unique: Vec<String> = (0..rows)
+                .map(|i| format!("call {b:02}{i:04} or mail u{b}x{i}@example.net"))
+                .collect();
+            let schema = Arc::new(Schema::new(vec![
+                Field::new("notes", DataType::Utf8, true),
+                Field::new("mixed", DataType::Utf8, false),
+                Field::new("unique", DataType::Utf8, false),
+            ]));
+            RecordBatch::try_new(
+                schema,
+                vec![
+                    Arc::new(StringArray::from(repeating)) as ArrayRef,
+                    Arc::new(StringArray::from(sometimes)),
+                    Arc::new(StringArray::from(unique)),
+                ],
+            )
+            .unwrap()
+        })
+        .collect();
+    let run = |c: &'static Classifier<HyperscanMatcher>| {
+        let mut d = c.dataset();
+        for b in &batches {
+            d.observe_batch(b);
+        }
+        format!("{:#?}", d.finish())
+    };
+    let folded = run(classifier());
+    assert!(folded.contains("EMAIL_ADDRESS"), "{folded}");
+    assert_eq!(folded, run(classifier_scanning_repeats()));
 }

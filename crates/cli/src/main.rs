@@ -179,15 +179,20 @@ struct ExplainArgs {
 /// instead of going back to the system: in `--full` scans peak RSS grew with
 /// the work done, 1.5-2x what was in use (`benches/README.md`). A fixed
 /// threshold (which also stops the adjusting) returns every buffer of 1 MiB
-/// or more on free; fewer arenas keep small-object slack down.
+/// or more on free; fewer arenas keep small-object slack down. glibc's own
+/// settings (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_ARENA_MAX`) win when set.
 fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets allocator parameters; called once, first
     // thing in main, before any other thread exists.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        libc::mallopt(libc::M_ARENA_MAX, (2 * cores) as libc::c_int);
+        if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        }
+        if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            libc::mallopt(libc::M_ARENA_MAX, (2 * cores) as libc::c_int);
+        }
     }
 }
 
