@@ -1161,3 +1161,16 @@ mod tests {
         }
     }
 }
+
+/// The `*.parquet` files directly under `dir`, sorted by name (a bench lake
+/// dataset folder).
+pub fn parquet_files(dir: &str) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    use anyhow::Context;
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("list {dir}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    files.sort();
+    Ok(files)
+}

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::DataType;
-use lakewarden_benches::JoinedBatch;
+use lakewarden_benches::{parquet_files, JoinedBatch};
 use lakewarden_rules::{HyperscanMatcher, Matcher, RuleSet};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -58,13 +58,7 @@ struct Totals {
 fn units(dirs: &[String]) -> Result<Vec<Unit>> {
     let mut out = Vec::new();
     for dir in dirs {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("list {dir}"))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-            .collect();
-        files.sort();
-        for path in files {
+        for path in parquet_files(dir)? {
             let b = ParquetRecordBatchReaderBuilder::try_new(
                 File::open(&path).with_context(|| format!("open {}", path.display()))?,
             )?;

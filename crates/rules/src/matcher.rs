@@ -286,22 +286,7 @@ mod hs {
         pub fn compile(rules: &RuleSet) -> Result<Self, RulesError> {
             let patterns: Patterns = rules
                 .patterns()
-                .map(|(id, _, p)| {
-                    let mut flags = PatternFlags::MULTILINE;
-                    if p.track_start {
-                        flags |= PatternFlags::SOM_LEFTMOST;
-                    }
-                    if p.caseless {
-                        flags |= PatternFlags::CASELESS;
-                    }
-                    Pattern {
-                        expression: p.regex.clone(),
-                        flags,
-                        id: Some(id as usize),
-                        ext: ExprExt::default(),
-                        som: None,
-                    }
-                })
+                .map(|(id, _, p)| Self::pattern(id, p))
                 .collect();
             if patterns.is_empty() {
                 return Err(RulesError::Compile {
@@ -323,6 +308,27 @@ mod hs {
                 track_start,
                 prototype: Mutex::new(prototype),
             })
+        }
+    }
+
+    impl HyperscanMatcher {
+        /// One rule pattern as [`HyperscanMatcher::compile`] puts it in the
+        /// database, under its global id (benches build variants from it).
+        pub fn pattern(id: u32, p: &crate::PatternRule) -> Pattern {
+            let mut flags = PatternFlags::MULTILINE;
+            if p.track_start {
+                flags |= PatternFlags::SOM_LEFTMOST;
+            }
+            if p.caseless {
+                flags |= PatternFlags::CASELESS;
+            }
+            Pattern {
+                expression: p.regex.clone(),
+                flags,
+                id: Some(id as usize),
+                ext: ExprExt::default(),
+                som: None,
+            }
         }
     }
 
