@@ -1091,6 +1091,19 @@ pub fn scan_joined_all<M: Matcher>(
 /// Batch size of the joined scans: values per `scan` call.
 pub const BATCH_VALUES: usize = 8192;
 
+/// The `*.parquet` files directly under `dir`, sorted by name (a bench lake
+/// dataset folder).
+pub fn parquet_files(dir: &str) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    use anyhow::Context;
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("list {dir}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1160,17 +1173,4 @@ mod tests {
             assert_eq!(sum % 10, 0);
         }
     }
-}
-
-/// The `*.parquet` files directly under `dir`, sorted by name (a bench lake
-/// dataset folder).
-pub fn parquet_files(dir: &str) -> anyhow::Result<Vec<std::path::PathBuf>> {
-    use anyhow::Context;
-    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("list {dir}"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-        .collect();
-    files.sort();
-    Ok(files)
 }

@@ -70,13 +70,13 @@ fn measure(
     rounds: usize,
     n: usize,
 ) -> Result<(Duration, Vec<u64>)> {
-    let mut scratch = db.alloc_scratch()?;
+    let scratch = db.alloc_scratch()?;
     let mut best = Duration::MAX;
     let mut reports = vec![0u64; n];
     for round in 0..rounds.max(1) {
         let t0 = Instant::now();
         for buf in corpus {
-            db.scan(buf.as_slice(), &mut scratch, |id, _, _, _| {
+            db.scan(buf.as_slice(), &scratch, |id, _, _, _| {
                 if round == 0 {
                     reports[id as usize] += 1;
                 }

@@ -298,7 +298,11 @@ pub async fn run_scan(
     // now, so a bad pattern stops the run before anything is written.
     let matcher = Arc::new(tokio::sync::OnceCell::new());
     if cfg.rules_dir.is_some() {
-        let _ = matcher.set(Arc::new(HyperscanMatcher::compile(&rules)?));
+        let cache = lakewarden_rules::cache_dir();
+        let _ = matcher.set(Arc::new(HyperscanMatcher::compile_cached(
+            &rules,
+            cache.as_deref(),
+        )?));
     }
     let mut classifier_cfg = cfg.classifier.clone();
     let llm = match &cfg.llm {
@@ -761,10 +765,13 @@ impl RunContext {
                     .matcher
                     .get_or_try_init(|| async {
                         let rules = self.rules.clone();
-                        tokio::task::spawn_blocking(move || HyperscanMatcher::compile(&rules))
-                            .await
-                            .expect("the rules compile task does not panic")
-                            .map(Arc::new)
+                        tokio::task::spawn_blocking(move || {
+                            let cache = lakewarden_rules::cache_dir();
+                            HyperscanMatcher::compile_cached(&rules, cache.as_deref())
+                        })
+                        .await
+                        .expect("the rules compile task does not panic")
+                        .map(Arc::new)
                     })
                     .await?
                     .clone();
