@@ -32,7 +32,7 @@
 //! stream from the parser into Arrow builders.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -490,12 +490,10 @@ pub fn index_dir(catalog: &Catalog, table: Table) -> PathBuf {
     let base = match catalog.local_dir() {
         Some(dir) => dir.join("index"),
         None => {
-            let cache = std::env::var_os("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
-                .unwrap_or_else(std::env::temp_dir);
+            let cache = lakewarden_lake::cache_dir()
+                .unwrap_or_else(|| std::env::temp_dir().join("lakewarden"));
             let key = hex::encode(Sha256::digest(catalog.location().as_bytes()));
-            cache.join("lakewarden").join("index").join(&key[..16])
+            cache.join("index").join(&key[..16])
         }
     };
     base.join(table.name())

@@ -32,3 +32,18 @@ pub use read::{
 };
 pub use store::{open_store, open_store_checked, open_store_with, StoreOptions};
 pub use uri::{canonical_uri, LakeLocation};
+
+/// Where lakewarden keeps what it can rebuild (compiled rule databases,
+/// Tantivy indexes of catalogs on object stores): `$LAKEWARDEN_CACHE_DIR`,
+/// else `$XDG_CACHE_HOME/lakewarden`, else `~/.cache/lakewarden`; `None`
+/// without any of them.
+pub fn cache_dir() -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    if let Some(dir) = std::env::var_os("LAKEWARDEN_CACHE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|c| c.join("lakewarden"))
+}

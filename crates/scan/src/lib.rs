@@ -298,11 +298,7 @@ pub async fn run_scan(
     // now, so a bad pattern stops the run before anything is written.
     let matcher = Arc::new(tokio::sync::OnceCell::new());
     if cfg.rules_dir.is_some() {
-        let cache = lakewarden_rules::cache_dir();
-        let _ = matcher.set(Arc::new(HyperscanMatcher::compile_cached(
-            &rules,
-            cache.as_deref(),
-        )?));
+        let _ = matcher.set(Arc::new(compile_matcher(&rules)?));
     }
     let mut classifier_cfg = cfg.classifier.clone();
     let llm = match &cfg.llm {
@@ -753,6 +749,12 @@ struct RunContext {
     llm: Option<Arc<LlmSession>>,
 }
 
+/// The rules' Hyperscan database, through the compiled-database cache.
+fn compile_matcher(rules: &RuleSet) -> Result<HyperscanMatcher, lakewarden_rules::RulesError> {
+    let cache = lakewarden_lake::cache_dir();
+    HyperscanMatcher::compile_cached(rules, cache.as_deref())
+}
+
 impl RunContext {
     /// The run's classifier, compiling the rules database on first use (on
     /// the blocking pool: it takes a few hundred milliseconds).
@@ -765,13 +767,10 @@ impl RunContext {
                     .matcher
                     .get_or_try_init(|| async {
                         let rules = self.rules.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let cache = lakewarden_rules::cache_dir();
-                            HyperscanMatcher::compile_cached(&rules, cache.as_deref())
-                        })
-                        .await
-                        .expect("the rules compile task does not panic")
-                        .map(Arc::new)
+                        tokio::task::spawn_blocking(move || compile_matcher(&rules))
+                            .await
+                            .expect("the rules compile task does not panic")
+                            .map(Arc::new)
                     })
                     .await?
                     .clone();
