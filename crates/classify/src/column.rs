@@ -178,9 +178,10 @@ pub struct ColumnAccumulator {
 /// When a text column's batch is worth folding repeated values (status
 /// codes, countries, user agents, masked card numbers): each distinct value
 /// is then joined, scanned and validated once, and its evidence counted once
-/// per occurrence. Folding hashes every value (~4 % of what scanning the
-/// batch costs), so a column whose batches hardly repeat stops folding and
-/// tries again only every [`REPEAT_RETRY_BATCHES`] batches.
+/// per occurrence. Folding hashes and looks up every value (an estimated
+/// few per cent of what scanning the batch costs), so a column whose
+/// batches hardly repeat stops folding and tries again only every
+/// [`REPEAT_RETRY_BATCHES`] batches.
 #[derive(Debug, Default, Clone)]
 pub struct RepeatPolicy {
     /// Batches to scan as they are before trying again.

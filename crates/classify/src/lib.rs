@@ -498,13 +498,15 @@ impl<M: Matcher> Classifier<M> {
         // start and longest gave: one value is in one scanned part, whose
         // matches come by pattern id). Offsets fit in 32 bits (Hyperscan
         // scans at most 4 GiB), so one integer key sorts them: 64 bits when
-        // lengths fit 24 (values are capped far below) and ids 8.
-        let short = |c: &Checked| c.to - c.from < 1 << 24 && c.id < 1 << 8;
-        if u32::try_from(buf.len()).is_ok() && checked.iter().all(short) {
+        // lengths fit 24 (a match lies inside one value, cut to the cap)
+        // and pattern ids 8.
+        let offsets_fit = u32::try_from(buf.len()).is_ok();
+        let key_fits_64 = cap < 1 << 24 && self.pattern_info.len() <= 1 << 8;
+        if offsets_fit && key_fits_64 {
             checked.sort_unstable_by_key(|c| {
                 (c.from as u64) << 32 | ((0xFF_FFFF - (c.to - c.from) as u64) << 8) | c.id as u64
             });
-        } else if u32::try_from(buf.len()).is_ok() {
+        } else if offsets_fit {
             checked.sort_unstable_by_key(|c| {
                 (c.from as u128) << 64 | ((u32::MAX - c.to as u32) as u128) << 32 | c.id as u128
             });
