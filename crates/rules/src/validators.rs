@@ -787,12 +787,13 @@ fn international_form(s: &str) -> Option<String> {
     }
 }
 
-/// Compiled regexes libphonenumber's metadata may keep. Its database keeps
-/// 100 (in one LRU shared by every thread), fewer than the patterns that
-/// validating numbers of a few regions touches: `--full` profiles spent ~8 %
-/// of the scan recompiling them. Each compiled regex keeps lazy-DFA caches
-/// (small: [`PHONE_DFA_BYTES`]), so room costs some memory.
-const PHONE_REGEX_CACHE: usize = 256;
+/// Compiled regexes libphonenumber's metadata may keep (in one LRU shared by
+/// every thread; its own default is 100). Validating the bench lake's
+/// numbers (NANP numbers try up to 25 regions' patterns) touches 500-1,000
+/// of them: 256 recompiled ~5,000 per `--full` scan, ~3 % of its CPU, and
+/// with ASCII classes ([`phone_regex_cache`]) 1,024 hold fewer bytes than
+/// 256 with Unicode ones did (benches/README.md, session 8).
+const PHONE_REGEX_CACHE: usize = 1024;
 
 /// Lazy-DFA cache room of one libphonenumber regex (per thread using it).
 /// The regex crate's default is 2 MiB: the ~100-200 metadata regexes that
@@ -800,10 +801,20 @@ const PHONE_REGEX_CACHE: usize = 256;
 /// peak of a `--full` scan of the bench lake, growing with the numbers
 /// checked until every cache was full (heaptrack, benches/README.md). With
 /// 64 KiB each they held ~15 MB, for 7 % more instructions per number
-/// checked (callgrind; 128 KiB – 1 MiB measured the same). The cache
-/// compiles each regex with it once (`vendor/regex-cache`, patched for
-/// this): no second compile, and the LRU evicts as designed.
+/// checked (callgrind; 128 KiB – 1 MiB measured the same).
 const PHONE_DFA_BYTES: usize = 64 << 10;
+
+/// The cache libphonenumber's metadata regexes are compiled into
+/// (`vendor/regex-cache`, patched for this): each compiled once, with
+/// [`PHONE_DFA_BYTES`] of DFA room and ASCII classes. libphonenumber
+/// matches them only against numbers it has normalised to ASCII digits,
+/// where `[0-9]` and Unicode `\d` agree, and Unicode `\d` (in nearly
+/// every metadata pattern) made each regex several times larger and slower
+/// to compile.
+fn phone_regex_cache() -> regex_cache::RegexCache {
+    regex_cache::RegexCache::with_dfa_size_limit(PHONE_REGEX_CACHE, PHONE_DFA_BYTES)
+        .with_ascii_classes()
+}
 
 fn parse_valid(
     region: Option<phonenumber::country::Id>,
@@ -812,8 +823,7 @@ fn parse_valid(
     static SMALL_DFA_CACHE: std::sync::Once = std::sync::Once::new();
     SMALL_DFA_CACHE.call_once(|| {
         if let Ok(mut cache) = phonenumber::metadata::DATABASE.cache().lock() {
-            *cache =
-                regex_cache::RegexCache::with_dfa_size_limit(PHONE_REGEX_CACHE, PHONE_DFA_BYTES);
+            *cache = phone_regex_cache();
         }
     });
     phonenumber::parse(region, s)
@@ -1422,8 +1432,21 @@ mod tests {
         // The cache every metadata regex is compiled into is the one that
         // limits their lazy-DFA room, and the numbers above went through it.
         assert_eq!(cache.dfa_size_limit(), Some(PHONE_DFA_BYTES));
+        assert!(cache.ascii_classes());
         assert_eq!(cache.capacity(), PHONE_REGEX_CACHE);
         assert!(cache.len() > 10, "{} regexes", cache.len());
+    }
+
+    #[test]
+    fn phone_regexes_use_ascii_classes_where_the_pattern_allows() {
+        let mut cache = phone_regex_cache();
+        let digits = cache.compile(r"^\d{3}$").unwrap();
+        assert!(digits.is_match("123"));
+        // Arabic-Indic digits: what Unicode `\d` would match too. Metadata
+        // patterns never see them: libphonenumber maps them to ASCII first.
+        assert!(!digits.is_match("\u{663}\u{664}\u{665}"));
+        // `.` without Unicode could match invalid UTF-8: compiled as before.
+        assert!(cache.compile(r"^.$").unwrap().is_match("\u{e9}"));
     }
 
     #[test]
