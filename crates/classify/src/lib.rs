@@ -23,7 +23,7 @@ use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Date32Type};
 use column::{plain_decimal, ColumnAccumulator, LeafKind};
 use dict::Dictionaries;
-use lakewarden_rules::{validate_match, Matcher, RuleSet, ValueKind};
+use lakewarden_rules::{match_order, validate_match, Matcher, RuleSet, ValueKind};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -456,11 +456,30 @@ impl<M: Matcher> Classifier<M> {
         if self.scan_values(buf, &starts[..joined], found).is_none() {
             return;
         }
-        // Validate every match first, in the order the matcher reported them
-        // (the expensive validators' budget goes to the first candidates).
+        // The expensive validators' budget goes to the candidates by pattern,
+        // then position. Only a batch where it runs out has to pick.
+        let is_expensive_here = |id: u32| {
+            let info = self.pattern_info[id as usize];
+            info.applies_to(kind) && info.validator.is_some_and(is_expensive)
+        };
+        let room = EXPENSIVE_CHECKS_PER_COLUMN.saturating_sub(acc.expensive_checks);
+        let mut budgeted: Option<Vec<bool>> = None;
+        if room > 0 && found.iter().filter(|m| is_expensive_here(m.0)).count() as u64 > room {
+            let mut by_pattern: Vec<(u32, u32)> = (0..found.len() as u32)
+                .filter(|&i| is_expensive_here(found[i as usize].0))
+                .map(|i| (found[i as usize].0, i))
+                .collect();
+            by_pattern.sort_unstable();
+            let mut may = vec![false; found.len()];
+            for &(_, i) in &by_pattern[..room as usize] {
+                may[i as usize] = true;
+            }
+            budgeted = Some(may);
+        }
+        // Validate every match first.
         checked.clear();
         checked.reserve(found.len());
-        for &(id, from, to) in found.iter() {
+        for (i, &(id, from, to)) in found.iter().enumerate() {
             let info = self.pattern_info[id as usize];
             if !info.applies_to(kind) {
                 continue;
@@ -470,7 +489,11 @@ impl<M: Matcher> Classifier<M> {
                 // Past the budget, an expensive validator's verdict is
                 // estimated from the values it did check (see score.rs).
                 Some(v)
-                    if is_expensive(v) && acc.expensive_checks >= EXPENSIVE_CHECKS_PER_COLUMN =>
+                    if is_expensive(v)
+                        && !budgeted.as_ref().map_or(
+                            acc.expensive_checks < EXPENSIVE_CHECKS_PER_COLUMN,
+                            |may| may[i],
+                        ) =>
                 {
                     Check::Unchecked
                 }
@@ -494,25 +517,9 @@ impl<M: Matcher> Classifier<M> {
             });
         }
         // In value order; within a value by start, longest first, then
-        // pattern id (the order a stable sort of the reported matches by
-        // start and longest gave: one value is in one scanned part, whose
-        // matches come by pattern id). Offsets fit in 32 bits (Hyperscan
-        // scans at most 4 GiB), so one integer key sorts them: 64 bits when
-        // lengths fit 24 (a match lies inside one value, cut to the cap)
-        // and pattern ids 8.
-        let offsets_fit = u32::try_from(buf.len()).is_ok();
-        let key_fits_64 = cap < 1 << 24 && self.pattern_info.len() <= 1 << 8;
-        if offsets_fit && key_fits_64 {
-            checked.sort_unstable_by_key(|c| {
-                (c.from as u64) << 32 | ((0xFF_FFFF - (c.to - c.from) as u64) << 8) | c.id as u64
-            });
-        } else if offsets_fit {
-            checked.sort_unstable_by_key(|c| {
-                (c.from as u128) << 64 | ((u32::MAX - c.to as u32) as u128) << 32 | c.id as u128
-            });
-        } else {
-            checked.sort_unstable_by_key(|c| (c.from, std::cmp::Reverse(c.to), c.id));
-        }
+        // pattern id: the matcher's `MatchOrder`, kept by the filter above
+        // and by `scan_values` (parts in order).
+        debug_assert!(checked.is_sorted_by_key(|c| match_order(c.id, c.from, c.to)));
         let checked: &[Checked] = checked;
         let mut batch = BatchEvidence::new(&self.pattern_base, self.pattern_info.len());
         let mut value_hits: Vec<(u32, Hit)> = Vec::new();

@@ -68,9 +68,9 @@ pub mod validators;
 
 pub use error::RulesError;
 pub use mask::mask;
+pub use matcher::{match_order, MatchOrder, Matcher, RegexMatcher};
 #[cfg(feature = "hyperscan")]
 pub use matcher::{HyperscanMatcher, HyperscanScratch};
-pub use matcher::{Matcher, RegexMatcher};
 pub use model::{column_tokens, EntityRule, NameHints, PatternRule, Sensitivity, ValueKind};
 pub use ruleset::RuleSet;
 pub use validators::{

@@ -26,7 +26,9 @@ pub trait Matcher: Send + Sync {
 
     /// Report every match (global pattern id, start, end byte offsets) in
     /// `haystack`. Deduplicated (one end per `(id, start)`, the longest;
-    /// no overlapping matches of one pattern). Order not guaranteed.
+    /// no overlapping matches of one pattern), in [`MatchOrder`]: by start,
+    /// for one start the longest first, then by pattern id — the order a
+    /// consumer walking the haystack's values needs, so none sorts again.
     fn scan(
         &self,
         scratch: &mut Self::Scratch,
@@ -47,9 +49,18 @@ pub trait Matcher: Send + Sync {
     }
 }
 
+/// The order [`Matcher::scan`] reports matches in: by start, for one start
+/// the longest first, then by pattern id.
+pub type MatchOrder = (usize, std::cmp::Reverse<usize>, u32);
+
+/// The [`MatchOrder`] key of a match.
+pub fn match_order(id: u32, start: usize, end: usize) -> MatchOrder {
+    (start, std::cmp::Reverse(end), id)
+}
+
 /// Turn Hyperscan's raw reports into exactly the matches `regex`'s
-/// `find_iter` yields, per pattern: leftmost start first, the longest end for
-/// that start, no overlaps.
+/// `find_iter` yields, per pattern (leftmost start first, the longest end for
+/// that start, no overlaps), reported in [`MatchOrder`].
 ///
 /// * Patterns compiled with start-of-match tracking: Hyperscan reports, for
 ///   every end offset, only the leftmost start. After a kept match `[s, e)` a
@@ -61,57 +72,83 @@ pub trait Matcher: Send + Sync {
 ///   holding an end is searched with the `regex` crate.
 ///
 /// Values are short, so the `regex` work stays proportional to the hits.
+/// All reports are sorted once in [`MatchOrder`] and reduced in one pass,
+/// each pattern with its own kept end (`kept_end`, reused between calls);
+/// what the `regex` crate finds lies ahead of the pass and waits in a heap
+/// until the pass reaches it.
 #[cfg_attr(not(feature = "hyperscan"), allow(dead_code))]
 fn reduce_matches(
     hits: &mut [(u32, usize, usize)],
+    kept_end: &mut Vec<usize>,
     haystack: &[u8],
     regexes: &[regex::bytes::Regex],
     track_start: &[bool],
     on_match: &mut dyn FnMut(u32, usize, usize),
 ) {
-    hits.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)));
-    let mut i = 0;
-    while i < hits.len() {
-        let id = hits[i].0;
-        let n = hits[i..].iter().take_while(|h| h.0 == id).count();
-        let group = &mut hits[i..i + n];
-        let re = &regexes[id as usize];
-        if track_start[id as usize] {
-            reduce_with_starts(id, group, haystack, re, on_match);
-        } else {
-            search_hit_lines(id, group, haystack, re, on_match);
+    use std::cmp::Reverse;
+    let mut ahead: std::collections::BinaryHeap<Reverse<MatchOrder>> = Default::default();
+    // End-only reports to the back, grouped by pattern, and searched first.
+    let mut tracked = 0;
+    for i in 0..hits.len() {
+        if track_start[hits[i].0 as usize] {
+            hits.swap(i, tracked);
+            tracked += 1;
         }
-        i += n;
     }
-}
-
-/// `group`: one pattern's reports, sorted by start, then longest end first.
-fn reduce_with_starts(
-    id: u32,
-    group: &[(u32, usize, usize)],
-    haystack: &[u8],
-    re: &regex::bytes::Regex,
-    on_match: &mut dyn FnMut(u32, usize, usize),
-) {
-    let mut kept_end = 0usize;
-    let mut i = 0;
-    while i < group.len() {
-        let (_, start, end) = group[i];
-        if start >= kept_end {
-            on_match(id, start, end);
-            kept_end = end;
-            i += 1;
-        } else if end <= kept_end {
-            i += 1; // nested in the kept match
-        } else {
-            // Straddles the kept match: let `regex` finish this line.
-            let line_end = line_end_at(haystack, kept_end);
-            regex_in(re, haystack, kept_end, line_end, id, on_match);
-            kept_end = line_end;
-            while i < group.len() && group[i].1 < line_end {
-                i += 1;
+    let (hits, end_only) = hits.split_at_mut(tracked);
+    end_only.sort_unstable_by_key(|h| h.0);
+    for group in end_only.chunk_by_mut(|a, b| a.0 == b.0) {
+        let id = group[0].0;
+        search_hit_lines(
+            id,
+            group,
+            haystack,
+            &regexes[id as usize],
+            &mut |i, s, e| ahead.push(Reverse(match_order(i, s, e))),
+        );
+    }
+    // One integer key when offsets fit 32 bits, lengths 20 and ids 12.
+    let longest = hits.iter().map(|h| h.2 - h.1).max().unwrap_or(0);
+    if u32::try_from(haystack.len()).is_ok() && longest < 1 << 20 && track_start.len() <= 1 << 12 {
+        hits.sort_unstable_by_key(|&(id, s, e)| {
+            (s as u64) << 32 | ((0xF_FFFF - (e - s)) as u64) << 12 | id as u64
+        });
+    } else {
+        hits.sort_unstable_by_key(|&(id, s, e)| match_order(id, s, e));
+    }
+    kept_end.clear();
+    kept_end.resize(track_start.len(), 0);
+    for &(id, start, end) in hits.iter() {
+        let kept = &mut kept_end[id as usize];
+        if start >= *kept {
+            while let Some(&Reverse(next)) = ahead.peek() {
+                if next > match_order(id, start, end) {
+                    break;
+                }
+                ahead.pop();
+                let (s, Reverse(e), i) = next;
+                on_match(i, s, e);
             }
+            on_match(id, start, end);
+            *kept = end;
+        } else if end > *kept {
+            // Straddles the kept match: let `regex` finish this line (what
+            // it finds starts at or after the kept end, ahead of the pass).
+            let line_end = line_end_at(haystack, *kept);
+            regex_in(
+                &regexes[id as usize],
+                haystack,
+                *kept,
+                line_end,
+                id,
+                &mut |i, s, e| ahead.push(Reverse(match_order(i, s, e))),
+            );
+            *kept = line_end;
         }
+        // Otherwise nested in the kept match (or in a line `regex` finished).
+    }
+    while let Some(Reverse((s, Reverse(e), i))) = ahead.pop() {
+        on_match(i, s, e);
     }
 }
 
@@ -217,10 +254,15 @@ impl Matcher for RegexMatcher {
         haystack: &[u8],
         on_match: &mut dyn FnMut(u32, usize, usize),
     ) -> Result<(), RulesError> {
+        let mut found = Vec::new();
         for (id, re) in self.regexes.iter().enumerate() {
             for m in re.find_iter(haystack) {
-                on_match(id as u32, m.start(), m.end());
+                found.push((id as u32, m.start(), m.end()));
             }
+        }
+        found.sort_unstable_by_key(|&(id, s, e)| match_order(id, s, e));
+        for (id, s, e) in found {
+            on_match(id, s, e);
         }
         Ok(())
     }
@@ -503,8 +545,10 @@ mod hs {
                     Matching::Continue
                 })
                 .map_err(|e| RulesError::Scan(e.to_string()))?;
+            // `last` is done with: it keeps each pattern's kept end now.
             reduce_matches(
                 hits,
+                last,
                 haystack,
                 &self.regexes.regexes,
                 &self.track_start,
@@ -546,10 +590,15 @@ mod tests {
         ];
         let mut out = Vec::new();
         let regexes = vec![re.regexes[0].clone(), re.regexes[0].clone()];
-        reduce_matches(&mut hits, hay, &regexes, &[true, true], &mut |i, s, e| {
-            out.push((i, s, e))
-        });
-        assert_eq!(out, vec![(0, 0, 6), (0, 6, 9), (1, 0, 3)]);
+        reduce_matches(
+            &mut hits,
+            &mut Vec::new(),
+            hay,
+            &regexes,
+            &[true, true],
+            &mut |i, s, e| out.push((i, s, e)),
+        );
+        assert_eq!(out, vec![(0, 0, 6), (1, 0, 3), (0, 6, 9)]);
     }
 
     #[cfg(feature = "hyperscan")]
@@ -627,5 +676,42 @@ mod tests {
                 ]
             );
         }
+    }
+
+    #[cfg(feature = "hyperscan")]
+    #[test]
+    fn matches_the_regex_crate_finds_are_reported_in_match_order() {
+        // A straddling pattern, the same one end-only, and a short pattern
+        // hitting between and inside their matches: what `regex` finishes
+        // must come out merged in `MatchOrder` with Hyperscan's own matches.
+        let names = r"\b[A-Z][a-z]+(?:[ ][A-Z][a-z]+){1,2}";
+        let rules = RuleSet::from_toml_files([(
+            "t.toml".to_string(),
+            format!(
+                "entity = \"T\"\nsensitivity = \"LOW\"\n\
+                 [[patterns]]\nid = \"names\"\nregex = '{names}'\nscore = 0.5\n\
+                 [[patterns]]\nid = \"names_end_only\"\nregex = '{names}'\nscore = 0.5\ntrack_start = false\n\
+                 [[patterns]]\nid = \"capital\"\nregex = '[A-Z][a-z]'\nscore = 0.5\n"
+            ),
+        )])
+        .unwrap();
+        let hay =
+            b"The Quick Brown Fox Jumps\nOver The Lazy Dog Again And Again\nx Just Once y Zed";
+        let reported = |m: &dyn Matcher<Scratch = ()>| {
+            let mut out = Vec::new();
+            m.scan(&mut (), hay, &mut |id, s, e| out.push((id, s, e)))
+                .unwrap();
+            out
+        };
+        let want = reported(&RegexMatcher::compile(&rules).unwrap());
+        assert!(want.is_sorted_by_key(|&(id, s, e)| match_order(id, s, e)));
+        let hs = HyperscanMatcher::compile(&rules).unwrap();
+        let mut got = Vec::new();
+        hs.scan(&mut hs.new_scratch().unwrap(), hay, &mut |id, s, e| {
+            got.push((id, s, e))
+        })
+        .unwrap();
+        assert_eq!(got, want);
+        assert!(want.iter().any(|m| m.0 == 1) && want.iter().any(|m| m.0 == 2));
     }
 }

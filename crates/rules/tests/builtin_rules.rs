@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use lakewarden_rules::{
-    mask, validate_match, Matcher, RegexMatcher, RuleSet, RulesError, Sensitivity, ValueKind,
+    mask, match_order, validate_match, Matcher, RegexMatcher, RuleSet, RulesError, Sensitivity,
+    ValueKind,
 };
 
 #[cfg(feature = "hyperscan")]
@@ -472,6 +473,20 @@ fn hyperscan_and_regex_agree() {
         "corpus should produce many matches, got {}",
         a.len()
     );
+    // Both report in `MatchOrder`, so the sequences themselves agree.
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    hs.scan(
+        &mut hs.new_scratch().unwrap(),
+        corpus.as_bytes(),
+        &mut |id, s, e| a.push((id, s, e)),
+    )
+    .unwrap();
+    re.scan(&mut (), corpus.as_bytes(), &mut |id, s, e| {
+        b.push((id, s, e))
+    })
+    .unwrap();
+    assert!(a.is_sorted_by_key(|&(id, s, e)| match_order(id, s, e)));
+    assert_eq!(a, b);
 }
 
 fn check_no_match_spans_newline<M: Matcher>(m: &M) {
