@@ -30,9 +30,14 @@ use crate::syntax;
 use crate::options::Options;
 use crate::lru::LruCache;
 
+/// (lakewarden patch) Compiled regexes shared out of the cache (`Arc`), so a
+/// search runs after the cache's lock is released; keyed with FxHash (a
+/// lookup hashes the whole pattern, often hundreds of bytes).
+type Lru = LruCache<String, Arc<Regex>, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
+
 /// An LRU cache for regular expressions.
 #[derive(Clone, Debug)]
-pub struct RegexCache(LruCache<String, Regex>, Compile);
+pub struct RegexCache(Lru, Compile);
 
 /// (lakewarden patch) How the cache compiles the regexes it keeps.
 #[derive(Clone, Copy, Debug, Default)]
@@ -44,7 +49,7 @@ struct Compile {
 impl RegexCache {
 	/// Create a new LRU cache with the given size limit.
 	pub fn new(capacity: usize) -> RegexCache {
-		RegexCache(LruCache::new(capacity), Compile::default())
+		RegexCache(Lru::with_hasher(capacity, Default::default()), Compile::default())
 	}
 
 	/// (lakewarden patch) An LRU cache whose regexes are all compiled with
@@ -52,7 +57,10 @@ impl RegexCache {
 	/// `CachedRegex` asks for (the regex crate's default is 2 MiB, per
 	/// regex and thread using it).
 	pub fn with_dfa_size_limit(capacity: usize, bytes: usize) -> RegexCache {
-		RegexCache(LruCache::new(capacity), Compile { dfa_size_limit: Some(bytes), ascii_classes: false })
+		RegexCache(
+			Lru::with_hasher(capacity, Default::default()),
+			Compile { dfa_size_limit: Some(bytes), ascii_classes: false },
+		)
 	}
 
 	/// (lakewarden patch) The lazy-DFA room each regex of this cache is
@@ -111,7 +119,7 @@ impl RegexCache {
 		let source = re.as_str().to_owned();
 
 		if !self.0.contains_key(re.as_str()) {
-			self.insert(source.clone(), re);
+			self.insert(source.clone(), Arc::new(re));
 		}
 
 		self.0.get_mut(&source).unwrap()
@@ -131,7 +139,7 @@ impl RegexCache {
 	pub fn compile(&mut self, source: &str) -> Result<&Regex, Error> {
 		if !self.0.contains_key(source) {
 			let re = self.build(&mut RegexBuilder::new(source))?;
-			self.0.insert(source.into(), re);
+			self.0.insert(source.into(), Arc::new(re));
 		}
 
 		Ok(self.0.get_mut(source).unwrap())
@@ -158,15 +166,30 @@ impl RegexCache {
 			let mut builder = RegexBuilder::new(source);
 			f(&mut builder);
 			let re = self.build(&mut builder)?;
-			self.0.insert(source.into(), re);
+			self.0.insert(source.into(), Arc::new(re));
 		}
 
 		Ok(self.0.get_mut(source).unwrap())
 	}
+
+	/// (lakewarden patch) [`RegexCache::configure`] with one lookup, handing
+	/// out the shared regex so the caller can search without the cache.
+	fn shared<F>(&mut self, source: &str, f: F) -> Result<Arc<Regex>, Error>
+		where F: FnOnce(&mut RegexBuilder) -> &mut RegexBuilder
+	{
+		if let Some(re) = self.0.get_mut(source) {
+			return Ok(re.clone());
+		}
+		let mut builder = RegexBuilder::new(source);
+		f(&mut builder);
+		let re = Arc::new(self.build(&mut builder)?);
+		self.0.insert(source.into(), re.clone());
+		Ok(re)
+	}
 }
 
 impl Deref for RegexCache {
-	type Target = LruCache<String, Regex>;
+	type Target = Lru;
 
 	fn deref(&self) -> &Self::Target {
 		&self.0
@@ -184,11 +207,15 @@ pub struct CachedRegex {
 	builder: CachedRegexBuilder,
 }
 
+// (lakewarden patch) The lock is held for the lookup only (a `let` drops
+// the guard), not for the search that follows: every thread validating
+// phone numbers went through this one lock.
 macro_rules! regex {
-	($self:ident) => (
-		$self.builder.cache.lock().unwrap().configure(&$self.builder.source, |b|
-			$self.builder.options.define(b)).unwrap()
-	)
+	($self:ident) => ({
+		let re = $self.builder.cache.lock().unwrap().shared(&$self.builder.source, |b|
+			$self.builder.options.define(b)).unwrap();
+		re
+	})
 }
 
 impl CachedRegex {
@@ -258,13 +285,13 @@ impl CachedRegex {
 
 impl fmt::Debug for CachedRegex {
 	fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-		fmt::Debug::fmt(regex!(self), f)
+		fmt::Debug::fmt(&*regex!(self), f)
 	}
 }
 
 impl fmt::Display for CachedRegex {
 	fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-		fmt::Display::fmt(regex!(self), f)
+		fmt::Display::fmt(&*regex!(self), f)
 	}
 }
 
