@@ -75,5 +75,5 @@ pub use model::{column_tokens, EntityRule, NameHints, PatternRule, Sensitivity, 
 pub use ruleset::RuleSet;
 pub use validators::{
     card_scheme, iban_length, normalize_email, normalize_phone, validate, validate_match,
-    ValidatorKind,
+    validate_match_in_text, ValidatorKind,
 };

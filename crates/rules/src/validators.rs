@@ -132,6 +132,33 @@ pub fn validate_match(kind: ValidatorKind, haystack: &[u8], start: usize, end: u
     let Ok(candidate) = std::str::from_utf8(&haystack[start..end]) else {
         return false;
     };
+    validate_candidate(kind, haystack, start, end, candidate)
+}
+
+/// [`validate_match`] in a haystack known to be text: the candidate is
+/// taken without checking its UTF-8 again (a match not on character
+/// boundaries is not valid), which showed in `--full` profiles.
+pub fn validate_match_in_text(
+    kind: ValidatorKind,
+    haystack: &str,
+    start: usize,
+    end: usize,
+) -> bool {
+    match haystack.get(start..end) {
+        Some(candidate) if start < end => {
+            validate_candidate(kind, haystack.as_bytes(), start, end, candidate)
+        }
+        _ => false,
+    }
+}
+
+fn validate_candidate(
+    kind: ValidatorKind,
+    haystack: &[u8],
+    start: usize,
+    end: usize,
+    candidate: &str,
+) -> bool {
     let before = |n: usize| start.checked_sub(n).map(|i| haystack[i]);
     let after = |n: usize| haystack.get(end + n - 1).copied();
     let digit = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_digit());
@@ -710,11 +737,10 @@ fn is_hostname(domain: &str, strict_tld: bool) -> bool {
     if domain.is_empty() || domain.len() > 253 {
         return false;
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
-        return false;
-    }
-    for l in &labels {
+    // No allocation: this runs once per email candidate.
+    let mut labels = 0;
+    let mut tld = "";
+    for l in domain.split('.') {
         if l.is_empty()
             || l.len() > 63
             || l.starts_with('-')
@@ -723,10 +749,17 @@ fn is_hostname(domain: &str, strict_tld: bool) -> bool {
         {
             return false;
         }
+        labels += 1;
+        tld = l;
     }
-    let tld = labels[labels.len() - 1].to_ascii_lowercase();
-    let tld_ok = (2..=24).contains(&tld.len()) && tld.bytes().all(|b| b.is_ascii_alphabetic());
-    tld_ok && !(strict_tld && NON_TLD_EXTENSIONS.contains(&tld.as_str()))
+    let tld_ok = labels >= 2
+        && (2..=24).contains(&tld.len())
+        && tld.bytes().all(|b| b.is_ascii_alphabetic());
+    tld_ok
+        && !(strict_tld
+            && NON_TLD_EXTENSIONS
+                .iter()
+                .any(|ext| ext.eq_ignore_ascii_case(tld)))
 }
 
 fn is_url(s: &str) -> bool {

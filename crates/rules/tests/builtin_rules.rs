@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use lakewarden_rules::{
-    mask, match_order, validate_match, Matcher, RegexMatcher, RuleSet, RulesError, Sensitivity,
-    ValueKind,
+    mask, match_order, validate_match, validate_match_in_text, Matcher, RegexMatcher, RuleSet,
+    RulesError, Sensitivity, ValueKind,
 };
 
 #[cfg(feature = "hyperscan")]
@@ -49,7 +49,12 @@ fn detect<M: Matcher>(
     m.scan(scratch, hay, &mut |id, s, e| {
         let (entity, p) = rules.pattern(id);
         let ok = match p.validator {
-            Some(v) => validate_match(v, hay, s, e),
+            Some(v) => {
+                let ok = validate_match(v, hay, s, e);
+                // What the classifier calls on its joined text agrees.
+                assert_eq!(ok, validate_match_in_text(v, text, s, e), "{v:?}");
+                ok
+            }
             None => true,
         };
         if ok {
