@@ -943,6 +943,14 @@ fn days_in_month(y: i32, m: u32) -> u32 {
     }
 }
 
+/// Whether `y` is not after the current year. The clock is read once: years
+/// only grow, so only a year after the first reading needs another (reading
+/// it for every candidate date showed in `--full` profiles).
+fn not_after_this_year(y: i32) -> bool {
+    static FIRST_READING: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+    y <= *FIRST_READING.get_or_init(current_year) || y <= current_year()
+}
+
 /// The current calendar year (UTC), from the system clock.
 pub(crate) fn current_year() -> i32 {
     let secs = SystemTime::now()
@@ -963,7 +971,8 @@ pub(crate) fn current_year() -> i32 {
 }
 
 fn plausible_birth_date(y: i32, m: u32, d: u32) -> bool {
-    (1900..=current_year()).contains(&y)
+    y >= 1900
+        && not_after_this_year(y)
         && (1..=12).contains(&m)
         && d >= 1
         && d <= days_in_month(y, m)
