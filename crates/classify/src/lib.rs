@@ -544,9 +544,13 @@ impl<M: Matcher> Classifier<M> {
             for (k, c) in group.iter().enumerate() {
                 // Drop a match inside a longer validated match of another
                 // entity in the same value: the digits of a card number are
-                // not also a phone number. Such a match sorts before it.
+                // not also a phone number. Such a match sorts before it. A
+                // value that is all one longer match of another entity is
+                // that shape even when its checksum fails: the digits of an
+                // IBAN-shaped code that fails mod-97 are no phone number.
                 let inside_other = group[..k].iter().any(|o| {
-                    o.check == Check::Valid
+                    (o.check == Check::Valid
+                        || (o.check == Check::Invalid && (o.to - o.from) * 10 >= trimmed_len * 8))
                         && o.entity != c.entity
                         && o.to - o.from > c.to - c.from
                         && o.from <= c.from

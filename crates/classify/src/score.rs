@@ -434,7 +434,13 @@ fn decide_column(rules: &RuleSet, cfg: &ClassifierConfig, acc: &ColumnAccumulato
         let reject = if v == 0 {
             Some(format!(
                 "{c} value(s) matched a pattern but none passed the {} validator",
-                ev.validator.unwrap_or("—")
+                // Set from a validated match; with none, the rule's own.
+                ev.validator
+                    .or_else(|| rule
+                        .patterns
+                        .iter()
+                        .find_map(|p| p.validator.map(|v| v.as_str())))
+                    .unwrap_or("—")
             ))
         } else if chance_checksum && c >= 10 && pass_rate < 0.5 {
             Some(format!(

@@ -975,3 +975,40 @@ fn folding_repeated_values_changes_no_result() {
     assert!(folded.contains("EMAIL_ADDRESS"), "{folded}");
     assert_eq!(folded, run(classifier_scanning_repeats()));
 }
+
+#[test]
+fn digits_of_a_value_shaped_as_another_entity_are_not_phones() {
+    // IBAN-shaped codes whose check digits fail mod-97 ("00" never passes):
+    // the column is no IBAN column, and the digit groups inside each code
+    // are no phone numbers either, although `0044 79xx xxxx xx` alone is
+    // +44 79xx xxxxxx, a valid UK mobile number (reported at 0.7 before).
+    let codes = strings(
+        (0..2_000u64)
+            .map(|i| {
+                format!(
+                    "DE00 3704 0044 79{:02} {:04} {:02}",
+                    i % 100,
+                    i * 7 % 10_000,
+                    i % 97
+                )
+            })
+            .collect(),
+    );
+    let r = classify(vec![("reference_code", codes)]);
+    assert!(entities(&r, "reference_code").is_empty());
+    let col = r
+        .iter()
+        .find(|c| c.column_path == "reference_code")
+        .unwrap();
+    // The rejection names the validator the rule uses.
+    let iban = col
+        .considered
+        .iter()
+        .find(|c| c.entity == "IBAN_CODE")
+        .expect("IBAN considered");
+    assert!(
+        iban.reason.contains("the iban validator"),
+        "{}",
+        iban.reason
+    );
+}
