@@ -540,6 +540,8 @@ impl<M: Matcher> Classifier<M> {
             let group = &checked[g0..g1];
             g0 = g1;
             let trimmed_len = buf[vstart..vend].trim_ascii().len().max(1);
+            // A match of at least 80 % of the trimmed value is the value.
+            let spans_value = |m: &Checked| (m.to - m.from) * 10 >= trimmed_len * 8;
             value_hits.clear();
             for (k, c) in group.iter().enumerate() {
                 // Drop a match inside a longer validated match of another
@@ -549,8 +551,7 @@ impl<M: Matcher> Classifier<M> {
                 // that shape even when its checksum fails: the digits of an
                 // IBAN-shaped code that fails mod-97 are no phone number.
                 let inside_other = group[..k].iter().any(|o| {
-                    (o.check == Check::Valid
-                        || (o.check == Check::Invalid && (o.to - o.from) * 10 >= trimmed_len * 8))
+                    (o.check == Check::Valid || (o.check == Check::Invalid && spans_value(o)))
                         && o.entity != c.entity
                         && o.to - o.from > c.to - c.from
                         && o.from <= c.from
@@ -560,7 +561,7 @@ impl<M: Matcher> Classifier<M> {
                     continue;
                 }
                 let ok = c.check == Check::Valid;
-                let spans_whole = (c.to - c.from) * 10 >= trimmed_len * 8;
+                let spans_whole = spans_value(c);
                 // An integer is one value, never free text: only whole matches count.
                 if kind == ValueKind::Integer && !spans_whole {
                     continue;
